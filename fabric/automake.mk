@@ -1,0 +1,1 @@
+# fabric: filled in by its owner.

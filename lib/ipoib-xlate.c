@@ -1,0 +1,963 @@
+/*
+ * Copyright (c) 2026 The ovs-ipoib authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+#include "lib/ipoib-xlate.h"
+
+#include <string.h>
+#include "lib/ipoib-arp.h"
+#include "lib/ipoib-neigh.h"
+#include "lib/ipoib-vif.h"
+#include "packets.h"
+#include "util.h"
+
+/* Ethernet framing. */
+#define ETH_HDR_LEN 14
+#define ETH_VLAN_HDR_LEN 18
+#define ETH_TYPE_OFS 12
+#define ETH_DST_OFS 0
+#define ETH_SRC_OFS 6
+#define VLAN_VID_MASK 0x0fff
+
+/* IP headers. */
+#define IPV4_MIN_HDR_LEN 20
+#define IPV4_TOT_LEN_OFS 2
+#define IPV4_DST_OFS 16
+#define IPV6_HDR_LEN 40
+#define IPV6_PLEN_OFS 4
+#define IPV6_NEXT_OFS 6
+#define IPV6_SRC_OFS 8
+#define IPV6_DST_OFS 24
+#define IPV6_MAX_PAYLOAD 65535
+#define IP_PROTO_ICMPV6 58
+
+/* IPv6 Neighbor Discovery (RFC 4861) and its IPoIB form (RFC 4391
+ * section 9.1.2). */
+#define ICMPV6_CSUM_OFS 2
+#define ND_ROUTER_SOLICIT 133
+#define ND_ROUTER_ADVERT 134
+#define ND_NEIGHBOR_SOLICIT 135
+#define ND_NEIGHBOR_ADVERT 136
+#define ND_REDIRECT 137
+#define ND_OPT_SOURCE_LL 1
+#define ND_OPT_TARGET_LL 2
+#define ND_OPT_UNIT 8                   /* Option lengths count 8 bytes. */
+#define ND_OPT_ETH_UNITS 1              /* type, len, 6-byte MAC. */
+#define ND_OPT_IB_UNITS 3               /* type, len, 2 pad, 20-byte addr. */
+#define ND_OPT_IB_ADDR_OFS 4
+#define ND_OPT_ETH_ADDR_OFS 2
+#define ND_OPT_GROWTH ((ND_OPT_IB_UNITS - ND_OPT_ETH_UNITS) * ND_OPT_UNIT)
+/* Link-layer options one message may have.  Real messages have one or two;
+ * the limit keeps the growth within IPOIB_XLATE_TAILROOM. */
+#define ND_MAX_LL_OPTS 4
+BUILD_ASSERT_DECL(ND_MAX_LL_OPTS * ND_OPT_GROWTH <= IPOIB_XLATE_TAILROOM);
+
+/* Where options start in each ND message, counted from the ICMPv6 type. */
+static size_t
+nd_options_offset(uint8_t icmp_type)
+{
+    switch (icmp_type) {
+    case ND_ROUTER_SOLICIT:
+        return 8;               /* Header, reserved. */
+    case ND_ROUTER_ADVERT:
+        return 16;              /* Header, limits, lifetime, 2 timers. */
+    case ND_NEIGHBOR_SOLICIT:
+    case ND_NEIGHBOR_ADVERT:
+        return 24;              /* Header, flags, target address. */
+    case ND_REDIRECT:
+        return 40;              /* Header, reserved, target, destination. */
+    default:
+        return 0;
+    }
+}
+
+static uint16_t
+get_be16(const uint8_t *p)
+{
+    return (p[0] << 8) | p[1];
+}
+
+static void
+put_be16(uint8_t *p, uint16_t value)
+{
+    p[0] = value >> 8;
+    p[1] = value;
+}
+
+const char *
+ipoib_drop_name(enum ipoib_drop drop)
+{
+    switch (drop) {
+    case IPOIB_DROP_NONE:
+        return "none";
+    case IPOIB_DROP_RUNT:
+        return "runt";
+    case IPOIB_DROP_MALFORMED:
+        return "malformed";
+    case IPOIB_DROP_PROTO:
+        return "proto";
+    case IPOIB_DROP_VIF_MISS:
+        return "vif_miss";
+    case IPOIB_DROP_NEIGH_MISS:
+        return "neigh_miss";
+    case IPOIB_DROP_OVERSIZE:
+        return "oversize";
+    case IPOIB_DROP_VLAN:
+        return "vlan";
+    case IPOIB_DROP_LOOPBACK:
+        return "loopback";
+    case IPOIB_DROP_NOT_FOR_US:
+        return "not_for_us";
+    case IPOIB_DROP_SPOOF:
+        return "spoof";
+    case IPOIB_DROP_NO_ROOM:
+        return "no_room";
+    case IPOIB_N_DROPS:
+        break;
+    }
+    return "unknown";
+}
+
+void
+ipoib_xlate_init(struct ipoib_xlate *x, struct ipoib_vif_table *vifs,
+                 struct ipoib_neigh_table *neighs)
+{
+    memset(x, 0, sizeof *x);
+    x->pkey = IB_DEFAULT_PKEY;
+    x->scope = IPOIB_SCOPE_LINK_LOCAL;
+    x->mtu = 2044;
+    x->rewrite_nd = true;
+    x->vifs = vifs;
+    x->neighs = neighs;
+}
+
+void
+ipoib_xlate_vif_hwaddr(const struct ipoib_xlate *x,
+                       const struct ipoib_vif *vif, struct ipoib_hwaddr *hw)
+{
+    ipoib_hwaddr_make(hw, 0, vif->qpn, &x->gid);
+}
+
+/* The VIF of this port that 'hw' addresses, if any. */
+static struct ipoib_vif *
+vif_for_hwaddr(const struct ipoib_xlate *x, const struct ipoib_hwaddr *hw)
+{
+    struct ib_gid gid;
+
+    ipoib_hwaddr_gid(hw, &gid);
+    if (!ib_gid_equals(&gid, &x->gid)) {
+        return NULL;
+    }
+    return ipoib_vif_find_by_qpn(x->vifs, ipoib_hwaddr_qpn(hw));
+}
+
+/* True if 'hw' names the endpoint (sqpn, sgid) that sent a packet; the GID
+ * is checked only when the packet had a GRH. */
+static bool
+hwaddr_is_sender(const struct ipoib_hwaddr *hw,
+                 const struct ipoib_rx_meta *meta)
+{
+    if (ipoib_hwaddr_qpn(hw) != meta->sqpn) {
+        return false;
+    }
+    if (meta->has_grh) {
+        struct ib_gid gid;
+
+        ipoib_hwaddr_gid(hw, &gid);
+        return ib_gid_equals(&gid, &meta->sgid);
+    }
+    return true;
+}
+
+bool
+ipoib_xlate_mgid_to_mac(const struct ib_gid *mgid, struct eth_addr *mac)
+{
+    static const uint8_t zero[6];
+    const uint8_t *g = mgid->b;
+
+    if (g[0] != 0xff || (g[1] & 0xf0) != 0x10) {
+        return false;
+    }
+    uint16_t signature = get_be16(g + 2);
+    if (signature == 0x401b && !memcmp(g + 6, zero, 6)) {
+        if (g[12] == 0xff && g[13] == 0xff && g[14] == 0xff
+            && g[15] == 0xff) {
+            *mac = eth_addr_broadcast;
+            return true;
+        }
+        if (g[12] & 0xf0) {
+            return false;
+        }
+        /* RFC 1112: 01:00:5e + the low 23 bits of the group. */
+        *mac = (struct eth_addr) { { { 0x01, 0x00, 0x5e, g[13] & 0x7f,
+                                       g[14], g[15] } } };
+        return true;
+    } else if (signature == 0x601b) {
+        /* RFC 2464: 33:33 + the low 32 bits of the group. */
+        *mac = (struct eth_addr) { { { 0x33, 0x33, g[12], g[13], g[14],
+                                       g[15] } } };
+        return true;
+    }
+    return false;
+}
+
+/* Buffer handling. */
+
+static size_t
+buf_total(const struct ipoib_buf *buf)
+{
+    return buf->headroom + buf->len + buf->tailroom;
+}
+
+/* Makes the frame the 'new_len' bytes that start 'delta' bytes after the
+ * current start ('delta' may be negative), keeping the total room. */
+static void
+buf_reframe(struct ipoib_buf *buf, ptrdiff_t delta, size_t new_len)
+{
+    size_t total = buf_total(buf);
+
+    buf->data += delta;
+    buf->headroom += delta;
+    buf->len = new_len;
+    buf->tailroom = total - buf->headroom - new_len;
+}
+
+/* IP header checks, shared by both directions.  On success '*ip_len' is the
+ * IP packet's own length, which may be less than 'len' (link padding). */
+
+static enum ipoib_drop
+check_ipv4(const uint8_t *p, size_t len, size_t *ip_len)
+{
+    if (len < IPV4_MIN_HDR_LEN) {
+        return IPOIB_DROP_RUNT;
+    }
+    size_t hdr_len = (p[0] & 0x0f) * 4;
+    size_t tot_len = get_be16(p + IPV4_TOT_LEN_OFS);
+    if ((p[0] >> 4) != 4 || hdr_len < IPV4_MIN_HDR_LEN
+        || tot_len < hdr_len || tot_len > len) {
+        return IPOIB_DROP_MALFORMED;
+    }
+    *ip_len = tot_len;
+    return IPOIB_DROP_NONE;
+}
+
+static enum ipoib_drop
+check_ipv6(const uint8_t *p, size_t len, size_t *ip_len)
+{
+    if (len < IPV6_HDR_LEN) {
+        return IPOIB_DROP_RUNT;
+    }
+    size_t payload_len = get_be16(p + IPV6_PLEN_OFS);
+    if ((p[0] >> 4) != 6 || IPV6_HDR_LEN + payload_len > len) {
+        return IPOIB_DROP_MALFORMED;
+    }
+    *ip_len = IPV6_HDR_LEN + payload_len;
+    return IPOIB_DROP_NONE;
+}
+
+static enum ipoib_drop
+check_ip(uint16_t ether_type, const uint8_t *p, size_t len, size_t *ip_len)
+{
+    return (ether_type == ETH_TYPE_IP
+            ? check_ipv4(p, len, ip_len)
+            : check_ipv6(p, len, ip_len));
+}
+
+static enum ipoib_drop
+arp_status_to_drop(enum ipoib_arp_status status)
+{
+    return (status == IPOIB_ARP_OK ? IPOIB_DROP_NONE
+            : status == IPOIB_ARP_TRUNCATED ? IPOIB_DROP_RUNT
+            : IPOIB_DROP_MALFORMED);
+}
+
+/* ARP carries opcodes 1 and 2, RARP 3 and 4. */
+static bool
+arp_op_fits_type(uint16_t ether_type, uint16_t op)
+{
+    return (ether_type == ETH_TYPE_ARP
+            ? op == IPOIB_ARP_OP_REQUEST || op == IPOIB_ARP_OP_REPLY
+            : op == IPOIB_ARP_OP_RARP_REQUEST || op == IPOIB_ARP_OP_RARP_REPLY);
+}
+
+static bool
+is_arp_type(uint16_t ether_type)
+{
+    return ether_type == ETH_TYPE_ARP || ether_type == ETH_TYPE_RARP;
+}
+
+/* ICMPv6 checksum over the IPv6 pseudo-header and the 'icmp_len' bytes of
+ * the message at 'ip6 + IPV6_HDR_LEN'.  Returns the folded one's-complement
+ * sum (not inverted): 0xffff for a message with a correct checksum field. */
+static uint16_t
+icmpv6_sum(const uint8_t *ip6, size_t icmp_len)
+{
+    const uint8_t *icmp = ip6 + IPV6_HDR_LEN;
+    uint64_t sum = 0;
+
+    for (size_t i = IPV6_SRC_OFS; i < IPV6_HDR_LEN; i += 2) {
+        sum += get_be16(ip6 + i);
+    }
+    sum += (icmp_len >> 16) + (icmp_len & 0xffff) + IP_PROTO_ICMPV6;
+    for (size_t i = 0; i + 1 < icmp_len; i += 2) {
+        sum += get_be16(icmp + i);
+    }
+    if (icmp_len & 1) {
+        sum += icmp[icmp_len - 1] << 8;
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum;
+}
+
+static void
+icmpv6_set_csum(uint8_t *ip6, size_t icmp_len)
+{
+    uint8_t *csum = ip6 + IPV6_HDR_LEN + ICMPV6_CSUM_OFS;
+
+    put_be16(csum, 0);
+    put_be16(csum, ~icmpv6_sum(ip6, icmp_len));
+}
+
+/* The link-layer address options of one ND message, found by nd_scan() and
+ * resolved by the direction's own code before anything is rewritten. */
+struct nd_plan {
+    size_t icmp_len;            /* ICMPv6 message length, 0 if not ND. */
+    uint8_t icmp_type;
+    size_t n_opts;
+    size_t ofs[ND_MAX_LL_OPTS]; /* Option offsets in the ICMPv6 message. */
+    uint8_t type[ND_MAX_LL_OPTS];
+    struct ipoib_hwaddr hw[ND_MAX_LL_OPTS]; /* TX: the IPoIB addresses. */
+    struct eth_addr mac[ND_MAX_LL_OPTS];    /* RX: the Ethernet addresses. */
+};
+
+/* Looks at the IPv6 packet 'ip6' ('ip_len' bytes, already checked) and,
+ * if it is an ND message with link-layer options, fills 'plan' with where
+ * they are.  'units' is the length every such option must have in this
+ * direction's input.  Checks the ICMPv6 checksum, because the rewrite
+ * computes a new one and must not launder a corrupted message. */
+static enum ipoib_drop
+nd_scan(const uint8_t *ip6, size_t ip_len, uint8_t units,
+        struct nd_plan *plan)
+{
+    memset(plan, 0, sizeof *plan);
+    if (ip6[IPV6_NEXT_OFS] != IP_PROTO_ICMPV6
+        || ip_len <= IPV6_HDR_LEN) {
+        return IPOIB_DROP_NONE;
+    }
+
+    const uint8_t *icmp = ip6 + IPV6_HDR_LEN;
+    size_t icmp_len = ip_len - IPV6_HDR_LEN;
+    size_t ofs = nd_options_offset(icmp[0]);
+    if (!ofs) {
+        return IPOIB_DROP_NONE;     /* Not ND: carried unchanged. */
+    }
+    if (icmp_len < ofs) {
+        return IPOIB_DROP_RUNT;
+    }
+    if (icmpv6_sum(ip6, icmp_len) != 0xffff) {
+        return IPOIB_DROP_MALFORMED;
+    }
+
+    plan->icmp_len = icmp_len;
+    plan->icmp_type = icmp[0];
+    while (ofs < icmp_len) {
+        if (icmp_len - ofs < 2) {
+            return IPOIB_DROP_MALFORMED;
+        }
+        uint8_t opt_type = icmp[ofs];
+        size_t opt_len = icmp[ofs + 1] * ND_OPT_UNIT;
+        if (!opt_len || opt_len > icmp_len - ofs) {
+            return IPOIB_DROP_MALFORMED;
+        }
+        if (opt_type == ND_OPT_SOURCE_LL || opt_type == ND_OPT_TARGET_LL) {
+            if (icmp[ofs + 1] != units || plan->n_opts >= ND_MAX_LL_OPTS) {
+                return IPOIB_DROP_MALFORMED;
+            }
+            plan->ofs[plan->n_opts] = ofs;
+            plan->type[plan->n_opts] = opt_type;
+            plan->n_opts++;
+        }
+        ofs += opt_len;
+    }
+    return IPOIB_DROP_NONE;
+}
+
+/* True if the option describes the message's sender, which is the case for
+ * every source option and for the target option of an advertisement
+ * (Redirect's target option is the next hop's). */
+static bool
+nd_opt_is_sender(const struct nd_plan *plan, size_t i)
+{
+    return (plan->type[i] == ND_OPT_SOURCE_LL
+            || plan->icmp_type == ND_NEIGHBOR_ADVERT);
+}
+
+/* Rewrites, in place, the options of 'plan' from one form to the other and
+ * fixes the IPv6 payload length and the ICMPv6 checksum.  'ip6' must have
+ * room for the grown message.  Returns the new IPv6 packet length. */
+static size_t
+nd_rewrite(uint8_t *ip6, const struct nd_plan *plan, bool to_ib)
+{
+    uint8_t *icmp = ip6 + IPV6_HDR_LEN;
+    size_t n = plan->n_opts;
+    size_t new_icmp_len;
+
+    if (to_ib) {
+        /* Growing: work from the last option backward, so that every move
+         * goes into space already consumed. */
+        size_t end = plan->icmp_len;
+
+        new_icmp_len = plan->icmp_len + n * ND_OPT_GROWTH;
+        for (size_t k = n; k-- > 0; ) {
+            size_t old_ofs = plan->ofs[k];
+            size_t new_ofs = old_ofs + k * ND_OPT_GROWTH;
+            size_t tail = old_ofs + ND_OPT_ETH_UNITS * ND_OPT_UNIT;
+
+            memmove(icmp + tail + (k + 1) * ND_OPT_GROWTH, icmp + tail,
+                    end - tail);
+            icmp[new_ofs] = plan->type[k];
+            icmp[new_ofs + 1] = ND_OPT_IB_UNITS;
+            icmp[new_ofs + 2] = 0;
+            icmp[new_ofs + 3] = 0;
+            memcpy(icmp + new_ofs + ND_OPT_IB_ADDR_OFS, plan->hw[k].b,
+                   IPOIB_HWADDR_LEN);
+            end = old_ofs;
+        }
+    } else {
+        /* Shrinking: forward, each move goes toward the front. */
+        new_icmp_len = plan->icmp_len - n * ND_OPT_GROWTH;
+        for (size_t k = 0; k < n; k++) {
+            size_t old_ofs = plan->ofs[k];
+            size_t new_ofs = old_ofs - k * ND_OPT_GROWTH;
+            size_t tail = old_ofs + ND_OPT_IB_UNITS * ND_OPT_UNIT;
+            size_t end = k + 1 < n ? plan->ofs[k + 1] : plan->icmp_len;
+
+            icmp[new_ofs] = plan->type[k];
+            icmp[new_ofs + 1] = ND_OPT_ETH_UNITS;
+            memcpy(icmp + new_ofs + ND_OPT_ETH_ADDR_OFS, plan->mac[k].ea,
+                   ETH_ADDR_LEN);
+            memmove(icmp + new_ofs + ND_OPT_ETH_UNITS * ND_OPT_UNIT,
+                    icmp + tail, end - tail);
+        }
+    }
+    put_be16(ip6 + IPV6_PLEN_OFS, new_icmp_len);
+    icmpv6_set_csum(ip6, new_icmp_len);
+    return IPV6_HDR_LEN + new_icmp_len;
+}
+
+/* Transmit. */
+
+/* The IPoIB address for Ethernet 'mac' as a target address inside a packet:
+ * a local VIF's or a neighbor's. */
+static bool
+tx_lookup_hwaddr(const struct ipoib_xlate *x, struct eth_addr mac,
+                 struct ipoib_hwaddr *hw)
+{
+    const struct ipoib_vif *vif = ipoib_vif_find(x->vifs, mac,
+                                                 IPOIB_VLAN_NONE);
+    if (vif && vif->qpn) {
+        ipoib_xlate_vif_hwaddr(x, vif, hw);
+        return true;
+    }
+
+    const struct ipoib_neigh *neigh = ipoib_neigh_find_by_mac(x->neighs,
+                                                              mac);
+    if (neigh) {
+        *hw = neigh->hwaddr;
+        return true;
+    }
+    return false;
+}
+
+/* Finds the IPoIB destination of an Ethernet frame whose payload, of type
+ * 'r->ether_type', is the 'len' bytes at 'l3' (already checked). */
+static enum ipoib_drop
+tx_resolve_dst(const struct ipoib_xlate *x, const uint8_t *l3,
+               long long now_ms, struct ipoib_tx_result *r)
+{
+    const uint8_t *dst = r->dst_mac.ea;
+    struct ib_gid mgid;
+
+    if (eth_addr_is_broadcast(r->dst_mac)) {
+        ipoib_hwaddr_broadcast(&r->dst, x->pkey, x->scope);
+        r->multicast = true;
+        return IPOIB_DROP_NONE;
+    }
+    if (eth_addr_is_multicast(r->dst_mac)) {
+        if (dst[0] == 0x01 && dst[1] == 0x00 && dst[2] == 0x5e
+            && r->ether_type == ETH_TYPE_IP) {
+            ovs_be32 group;
+
+            memcpy(&group, l3 + IPV4_DST_OFS, sizeof group);
+            if (!ip_is_multicast(group)) {
+                return IPOIB_DROP_MALFORMED;
+            }
+            ipoib_mgid_ipv4(&mgid, x->pkey, x->scope, group);
+        } else if (dst[0] == 0x33 && dst[1] == 0x33
+                   && r->ether_type == ETH_TYPE_IPV6) {
+            if (l3[IPV6_DST_OFS] != 0xff) {
+                return IPOIB_DROP_MALFORMED;
+            }
+            ipoib_mgid_ipv6(&mgid, x->pkey, x->scope, l3 + IPV6_DST_OFS);
+        } else {
+            return IPOIB_DROP_PROTO;
+        }
+        ipoib_hwaddr_make(&r->dst, 0, IB_MULTICAST_QPN, &mgid);
+        r->multicast = true;
+        return IPOIB_DROP_NONE;
+    }
+
+    struct ipoib_neigh *neigh = ipoib_neigh_find_by_mac(x->neighs,
+                                                        r->dst_mac);
+    if (!neigh) {
+        return IPOIB_DROP_NEIGH_MISS;
+    }
+    ipoib_neigh_touch(neigh, now_ms);
+    r->neigh = neigh;
+    r->dst = neigh->hwaddr;
+    return IPOIB_DROP_NONE;
+}
+
+/* Builds the IPoIB form of the Ethernet ARP 'eth' sent by 'vif'. */
+static enum ipoib_drop
+tx_translate_arp(const struct ipoib_xlate *x, const struct ipoib_vif *vif,
+                 const struct ipoib_arp_eth *eth, struct ipoib_arp_ib *ib)
+{
+    if (!eth_addr_equals(eth->sha, vif->mac)) {
+        return IPOIB_DROP_SPOOF;
+    }
+
+    memset(ib, 0, sizeof *ib);
+    ib->op = eth->op;
+    ipoib_xlate_vif_hwaddr(x, vif, &ib->sha);
+    ib->spa = eth->spa;
+    ib->tpa = eth->tpa;
+    /* RFC 4391: a request's target hardware address is zero.  Otherwise
+     * zero and broadcast (gratuitous replies) stay zero. */
+    if (eth->op != IPOIB_ARP_OP_REQUEST
+        && !eth_addr_is_zero(eth->tha)
+        && !eth_addr_is_broadcast(eth->tha)
+        && !tx_lookup_hwaddr(x, eth->tha, &ib->tha)) {
+        return IPOIB_DROP_NEIGH_MISS;
+    }
+    return IPOIB_DROP_NONE;
+}
+
+/* Resolves the Ethernet addresses in the ND options of 'plan'. */
+static enum ipoib_drop
+tx_resolve_nd(const struct ipoib_xlate *x, const struct ipoib_vif *vif,
+              const uint8_t *ip6, struct nd_plan *plan)
+{
+    const uint8_t *icmp = ip6 + IPV6_HDR_LEN;
+
+    for (size_t i = 0; i < plan->n_opts; i++) {
+        struct eth_addr mac;
+
+        memcpy(mac.ea, icmp + plan->ofs[i] + ND_OPT_ETH_ADDR_OFS,
+               ETH_ADDR_LEN);
+        if (nd_opt_is_sender(plan, i)) {
+            if (!eth_addr_equals(mac, vif->mac)) {
+                return IPOIB_DROP_SPOOF;
+            }
+            ipoib_xlate_vif_hwaddr(x, vif, &plan->hw[i]);
+        } else if (!tx_lookup_hwaddr(x, mac, &plan->hw[i])) {
+            return IPOIB_DROP_NEIGH_MISS;
+        }
+    }
+    return IPOIB_DROP_NONE;
+}
+
+/* Parses the Ethernet header into 'r'.  Returns the offset of the payload
+ * or 0 with '*drop' set. */
+static size_t
+tx_parse_eth(const struct ipoib_buf *buf, struct ipoib_tx_result *r,
+             enum ipoib_drop *drop)
+{
+    const uint8_t *p = buf->data;
+
+    if (buf->len < ETH_HDR_LEN) {
+        *drop = IPOIB_DROP_RUNT;
+        return 0;
+    }
+    memcpy(r->dst_mac.ea, p + ETH_DST_OFS, ETH_ADDR_LEN);
+    memcpy(r->src_mac.ea, p + ETH_SRC_OFS, ETH_ADDR_LEN);
+    r->ether_type = get_be16(p + ETH_TYPE_OFS);
+    if (r->ether_type == ETH_TYPE_VLAN_8021Q
+        || r->ether_type == ETH_TYPE_VLAN_8021AD) {
+        if (buf->len < ETH_VLAN_HDR_LEN) {
+            *drop = IPOIB_DROP_RUNT;
+            return 0;
+        }
+        r->vlan = get_be16(p + ETH_HDR_LEN) & VLAN_VID_MASK;
+        r->ether_type = get_be16(p + ETH_HDR_LEN + 2);
+        /* Tagged VIFs (VST) are not supported yet. */
+        *drop = IPOIB_DROP_VLAN;
+        return 0;
+    }
+    return ETH_HDR_LEN;
+}
+
+enum ipoib_drop
+ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
+               long long now_ms, struct ipoib_tx_result *r)
+{
+    enum ipoib_drop drop = IPOIB_DROP_NONE;
+
+    memset(r, 0, sizeof *r);
+    r->vlan = IPOIB_VLAN_NONE;
+
+    size_t l3_ofs = tx_parse_eth(buf, r, &drop);
+    if (!l3_ofs) {
+        return drop;
+    }
+    uint8_t *l3 = buf->data + l3_ofs;
+    size_t l3_len = buf->len - l3_ofs;
+    uint16_t type = r->ether_type;
+
+    /* Check the payload before the source, so that only frames that could
+     * be sent make the caller learn a VIF. */
+    struct ipoib_arp_eth eth_arp;
+    size_t ip_len = 0;
+    if (type == ETH_TYPE_IP || type == ETH_TYPE_IPV6) {
+        drop = check_ip(type, l3, l3_len, &ip_len);
+    } else if (is_arp_type(type)) {
+        drop = arp_status_to_drop(ipoib_arp_eth_decode(l3, l3_len,
+                                                       &eth_arp));
+        if (!drop && !arp_op_fits_type(type, eth_arp.op)) {
+            drop = IPOIB_DROP_MALFORMED;
+        }
+    } else {
+        drop = IPOIB_DROP_PROTO;
+    }
+    if (drop) {
+        return drop;
+    }
+    if (eth_addr_is_multicast(r->src_mac) || eth_addr_is_zero(r->src_mac)) {
+        return IPOIB_DROP_MALFORMED;
+    }
+
+    struct ipoib_vif *vif = ipoib_vif_find(x->vifs, r->src_mac,
+                                           IPOIB_VLAN_NONE);
+    r->vif = vif;
+    if (!vif || !vif->qpn) {
+        return IPOIB_DROP_VIF_MISS;
+    }
+
+    drop = tx_resolve_dst(x, l3, now_ms, r);
+    if (drop) {
+        return drop;
+    }
+
+    /* Work out the translated payload and its length without writing. */
+    struct ipoib_arp_ib ib_arp;
+    struct nd_plan nd = { .n_opts = 0 };
+    size_t out_len;
+    if (is_arp_type(type)) {
+        drop = tx_translate_arp(x, vif, &eth_arp, &ib_arp);
+        out_len = IPOIB_ARP_IB_LEN;
+    } else {
+        if (type == ETH_TYPE_IPV6 && x->rewrite_nd) {
+            drop = nd_scan(l3, ip_len, ND_OPT_ETH_UNITS, &nd);
+            if (!drop) {
+                drop = tx_resolve_nd(x, vif, l3, &nd);
+            }
+        }
+        out_len = ip_len + nd.n_opts * ND_OPT_GROWTH;
+        if (!drop && out_len - IPV6_HDR_LEN > IPV6_MAX_PAYLOAD
+            && nd.n_opts) {
+            drop = IPOIB_DROP_OVERSIZE;
+        }
+    }
+    if (drop) {
+        return drop;
+    }
+    if (out_len > x->mtu) {
+        return IPOIB_DROP_OVERSIZE;
+    }
+    if (l3_ofs + out_len > buf->len + buf->tailroom) {
+        return IPOIB_DROP_NO_ROOM;
+    }
+
+    /* Commit. */
+    size_t eth_len = buf->len;
+    if (is_arp_type(type)) {
+        ipoib_arp_ib_encode(l3, &ib_arp);
+    } else if (nd.n_opts) {
+        nd_rewrite(l3, &nd, true);
+    }
+    buf_reframe(buf, l3_ofs - IPOIB_ENCAP_LEN, IPOIB_ENCAP_LEN + out_len);
+    put_be16(buf->data, type);
+    put_be16(buf->data + 2, 0);
+
+    vif->last_used_ms = now_ms;
+    vif->stats.tx_packets++;
+    vif->stats.tx_bytes += eth_len;
+    return IPOIB_DROP_NONE;
+}
+
+/* Receive. */
+
+/* The Ethernet MAC for the IPoIB address 'hw' found inside a received
+ * packet as somebody else's address (ARP target): a VIF's MAC, a known
+ * neighbor's, or zero. */
+static struct eth_addr
+rx_lookup_mac(const struct ipoib_xlate *x, const struct ipoib_hwaddr *hw)
+{
+    if (!ipoib_hwaddr_is_zero(hw)) {
+        const struct ipoib_vif *vif = vif_for_hwaddr(x, hw);
+        if (vif) {
+            return vif->mac;
+        }
+
+        const struct ipoib_neigh *neigh;
+        neigh = ipoib_neigh_find_by_endpoint(x->neighs, hw);
+        if (neigh) {
+            return neigh->mac;
+        }
+    }
+    return eth_addr_zero;
+}
+
+/* Finds (learning it if need be) the neighbor that sent a non-ARP packet. */
+static struct ipoib_neigh *
+rx_find_sender(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
+               long long now_ms)
+{
+    struct ipoib_neigh *neigh;
+
+    if (meta->has_grh) {
+        struct ipoib_hwaddr hw;
+
+        ipoib_hwaddr_make(&hw, 0, meta->sqpn, &meta->sgid);
+        return ipoib_neigh_learn(x->neighs, &hw, meta->slid, now_ms);
+    }
+    neigh = ipoib_neigh_find_by_lid_qpn(x->neighs, meta->slid, meta->sqpn);
+    if (neigh) {
+        ipoib_neigh_touch(neigh, now_ms);
+    }
+    return neigh;
+}
+
+/* Resolves the IPoIB addresses in the ND options of 'plan'. */
+static enum ipoib_drop
+rx_resolve_nd(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
+              struct ipoib_neigh *sender, const uint8_t *ip6,
+              long long now_ms, struct nd_plan *plan)
+{
+    const uint8_t *icmp = ip6 + IPV6_HDR_LEN;
+
+    for (size_t i = 0; i < plan->n_opts; i++) {
+        struct ipoib_hwaddr hw;
+
+        memcpy(hw.b, icmp + plan->ofs[i] + ND_OPT_IB_ADDR_OFS,
+               IPOIB_HWADDR_LEN);
+        if (nd_opt_is_sender(plan, i)) {
+            if (!hwaddr_is_sender(&hw, meta)
+                || !ipoib_hwaddr_same_endpoint(&hw, &sender->hwaddr)) {
+                return IPOIB_DROP_SPOOF;
+            }
+            ipoib_neigh_set_flags(sender, ipoib_hwaddr_flags(&hw));
+            plan->mac[i] = sender->mac;
+        } else {
+            /* A Redirect's next hop: ours, or a neighbor to learn. */
+            const struct ipoib_vif *vif = vif_for_hwaddr(x, &hw);
+            if (vif) {
+                plan->mac[i] = vif->mac;
+            } else {
+                struct ipoib_neigh *neigh;
+
+                neigh = ipoib_neigh_learn(x->neighs, &hw, IPOIB_LID_UNKNOWN,
+                                          now_ms);
+                if (!neigh) {
+                    return IPOIB_DROP_NEIGH_MISS;
+                }
+                plan->mac[i] = neigh->mac;
+            }
+        }
+    }
+    return IPOIB_DROP_NONE;
+}
+
+/* Learns the sender of the IPoIB ARP 'ib' and builds its Ethernet form. */
+static enum ipoib_drop
+rx_translate_arp(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
+                 const struct ipoib_arp_ib *ib, long long now_ms,
+                 struct ipoib_neigh **senderp, struct ipoib_arp_eth *eth)
+{
+    if (!hwaddr_is_sender(&ib->sha, meta)) {
+        return IPOIB_DROP_SPOOF;
+    }
+
+    struct ipoib_neigh *sender = ipoib_neigh_learn(x->neighs, &ib->sha,
+                                                   meta->slid, now_ms);
+    if (!sender) {
+        return IPOIB_DROP_NEIGH_MISS;
+    }
+    ipoib_neigh_set_flags(sender, ipoib_hwaddr_flags(&ib->sha));
+    ipoib_neigh_add_ipv4(sender, ib->spa);
+
+    eth->op = ib->op;
+    eth->sha = sender->mac;
+    eth->spa = ib->spa;
+    eth->tha = rx_lookup_mac(x, &ib->tha);
+    eth->tpa = ib->tpa;
+    *senderp = sender;
+    return IPOIB_DROP_NONE;
+}
+
+/* Finds the Ethernet destination of a received frame. */
+static enum ipoib_drop
+rx_resolve_dst(const struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
+               struct eth_addr *dst_mac, struct ipoib_vif **vifp)
+{
+    *vifp = NULL;
+    if (meta->multicast) {
+        if (!meta->has_grh) {
+            return IPOIB_DROP_MALFORMED;
+        }
+        return (ipoib_xlate_mgid_to_mac(&meta->dgid, dst_mac)
+                ? IPOIB_DROP_NONE : IPOIB_DROP_NOT_FOR_US);
+    }
+
+    struct ipoib_vif *vif = ipoib_vif_find_by_qpn(x->vifs, meta->dqpn);
+    if (!vif) {
+        return IPOIB_DROP_NOT_FOR_US;
+    }
+    *dst_mac = vif->mac;
+    *vifp = vif;
+    return IPOIB_DROP_NONE;
+}
+
+/* True if 'meta' describes a multicast that one of our VIFs sent, which the
+ * fabric delivers back to every member, including the sender's port. */
+static bool
+rx_is_loopback(const struct ipoib_xlate *x, const struct ipoib_rx_meta *meta)
+{
+    return (meta->multicast
+            && (meta->slid == x->lid
+                || (meta->has_grh && ib_gid_equals(&meta->sgid, &x->gid)))
+            && ipoib_vif_find_by_qpn(x->vifs, meta->sqpn));
+}
+
+static void
+rx_write_eth_header(uint8_t *p, struct eth_addr dst, struct eth_addr src,
+                    uint16_t vlan, uint16_t type)
+{
+    memcpy(p + ETH_DST_OFS, dst.ea, ETH_ADDR_LEN);
+    memcpy(p + ETH_SRC_OFS, src.ea, ETH_ADDR_LEN);
+    if (vlan != IPOIB_VLAN_NONE) {
+        put_be16(p + ETH_TYPE_OFS, ETH_TYPE_VLAN_8021Q);
+        put_be16(p + ETH_HDR_LEN, vlan);
+        p += ETH_VLAN_HDR_LEN - ETH_HDR_LEN;
+    }
+    put_be16(p + ETH_TYPE_OFS, type);
+}
+
+enum ipoib_drop
+ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
+               const struct ipoib_rx_meta *meta, long long now_ms,
+               struct ipoib_rx_result *result)
+{
+    enum ipoib_drop drop;
+
+    if (result) {
+        memset(result, 0, sizeof *result);
+    }
+    if (buf->len < IPOIB_ENCAP_LEN) {
+        return IPOIB_DROP_RUNT;
+    }
+    if (rx_is_loopback(x, meta)) {
+        return IPOIB_DROP_LOOPBACK;
+    }
+
+    uint16_t type = get_be16(buf->data);
+    uint8_t *l3 = buf->data + IPOIB_ENCAP_LEN;
+    size_t l3_len = buf->len - IPOIB_ENCAP_LEN;
+    struct ipoib_arp_ib ib_arp;
+    size_t ip_len = 0;
+    if (type == ETH_TYPE_IP || type == ETH_TYPE_IPV6) {
+        drop = check_ip(type, l3, l3_len, &ip_len);
+    } else if (is_arp_type(type)) {
+        drop = arp_status_to_drop(ipoib_arp_ib_decode(l3, l3_len, &ib_arp));
+        if (!drop && !arp_op_fits_type(type, ib_arp.op)) {
+            drop = IPOIB_DROP_MALFORMED;
+        }
+    } else {
+        drop = IPOIB_DROP_PROTO;
+    }
+    if (drop) {
+        return drop;
+    }
+
+    struct eth_addr dst_mac;
+    struct ipoib_vif *vif;
+    drop = rx_resolve_dst(x, meta, &dst_mac, &vif);
+    if (drop) {
+        return drop;
+    }
+
+    /* Find the sender and work out the translated payload. */
+    struct ipoib_neigh *sender;
+    struct ipoib_arp_eth eth_arp;
+    struct nd_plan nd = { .n_opts = 0 };
+    size_t out_len;
+    if (is_arp_type(type)) {
+        drop = rx_translate_arp(x, meta, &ib_arp, now_ms, &sender, &eth_arp);
+        out_len = IPOIB_ARP_ETH_LEN;
+    } else {
+        sender = rx_find_sender(x, meta, now_ms);
+        drop = sender ? IPOIB_DROP_NONE : IPOIB_DROP_NEIGH_MISS;
+        if (!drop && type == ETH_TYPE_IPV6 && x->rewrite_nd) {
+            drop = nd_scan(l3, ip_len, ND_OPT_IB_UNITS, &nd);
+            if (!drop) {
+                drop = rx_resolve_nd(x, meta, sender, l3, now_ms, &nd);
+            }
+        }
+        out_len = ip_len - nd.n_opts * ND_OPT_GROWTH;
+    }
+    if (drop) {
+        return drop;
+    }
+
+    uint16_t vlan = vif ? vif->vlan : IPOIB_VLAN_NONE;
+    size_t hdr_len = vlan == IPOIB_VLAN_NONE ? ETH_HDR_LEN : ETH_VLAN_HDR_LEN;
+    if (hdr_len - IPOIB_ENCAP_LEN > buf->headroom) {
+        return IPOIB_DROP_NO_ROOM;
+    }
+
+    /* Commit. */
+    if (is_arp_type(type)) {
+        ipoib_arp_eth_encode(l3, &eth_arp);
+    } else if (nd.n_opts) {
+        nd_rewrite(l3, &nd, false);
+    }
+    buf_reframe(buf, (ptrdiff_t) IPOIB_ENCAP_LEN - (ptrdiff_t) hdr_len,
+                hdr_len + out_len);
+    rx_write_eth_header(buf->data, dst_mac, sender->mac, vlan, type);
+
+    if (vif) {
+        vif->stats.rx_packets++;
+        vif->stats.rx_bytes += buf->len;
+    }
+    if (result) {
+        result->vif = vif;
+        result->neigh = sender;
+        result->ether_type = type;
+    }
+    return IPOIB_DROP_NONE;
+}

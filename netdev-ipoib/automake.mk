@@ -1,0 +1,12 @@
+# The "ipoib" netdev class.
+noinst_LIBRARIES += netdev-ipoib/libnetdev-ipoib.a
+netdev_ipoib_libnetdev_ipoib_a_SOURCES = \
+	netdev-ipoib/ipoib-datapath.c \
+	netdev-ipoib/ipoib-mcast-table.c \
+	netdev-ipoib/ipoib-mcast-table.h \
+	netdev-ipoib/ipoib-path-cache.c \
+	netdev-ipoib/ipoib-path-cache.h \
+	netdev-ipoib/ipoib-show.c \
+	netdev-ipoib/netdev-ipoib-private.h \
+	netdev-ipoib/netdev-ipoib.c \
+	netdev-ipoib/netdev-ipoib.h

@@ -1,0 +1,523 @@
+/*
+ * Copyright (c) 2026 The ovs-ipoib authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+
+#include "dp-packet.h"
+#include "netdev-ipoib/netdev-ipoib-private.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(ipoib_datapath);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* Receive buffers leave this much room in front of the IPoIB header for the
+ * Ethernet header that replaces it (and a VLAN tag). */
+#define IPOIB_RX_HEADROOM 64
+
+const char *
+netdev_ipoib_drop_name(enum ipoib_netdev_drop drop)
+{
+    switch (drop) {
+    case IPOIB_NDROP_LINK_DOWN:
+        return "link_down";
+    case IPOIB_NDROP_NO_PATH:
+        return "no_path";
+    case IPOIB_NDROP_MCAST_PENDING:
+        return "mcast_pending";
+    case IPOIB_NDROP_QP_FAILED:
+        return "qp_failed";
+    case IPOIB_NDROP_TX_FULL:
+        return "tx_full";
+    case IPOIB_NDROP_PATH_MTU:
+        return "path_mtu";
+    case IPOIB_N_NDROPS:
+        break;
+    }
+    return "?";
+}
+
+static struct ipoib_buf
+buf_from_packet(struct dp_packet *p)
+{
+    struct ipoib_buf buf = {
+        .data = dp_packet_data(p),
+        .len = dp_packet_size(p),
+        .headroom = dp_packet_headroom(p),
+        .tailroom = dp_packet_tailroom(p),
+    };
+    return buf;
+}
+
+static void
+packet_from_buf(struct dp_packet *p, const struct ipoib_buf *buf)
+{
+    dp_packet_set_data(p, buf->data);
+    dp_packet_set_size(p, buf->len);
+}
+
+/* Sending. */
+
+/* Learns 'mac' as a VIF and gives it a QP.  Returns true if the frame may
+ * be translated again. */
+static bool
+learn_vif(struct netdev_ipoib *dev, const struct ipoib_tx_result *r,
+          long long int now)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_vif *vif;
+
+    if (!dev->vif_learning || eth_addr_is_multicast(r->src_mac)
+        || eth_addr_is_zero(r->src_mac)) {
+        return false;
+    }
+    if (ipoib_vif_insert(&dev->vifs, r->src_mac, r->vlan, IPOIB_VIF_LEARNED,
+                         "", now, &vif)) {
+        return false;
+    }
+    VLOG_INFO("%s: learned VIF "ETH_ADDR_FMT, netdev_get_name(&dev->up),
+              ETH_ADDR_ARGS(r->src_mac));
+    if (netdev_ipoib_vif_make_qp(dev, vif)) {
+        ipoib_vif_remove(&dev->vifs, vif);
+        return false;
+    }
+    return true;
+}
+
+static void
+fill_unicast_desc(const struct netdev_ipoib *dev,
+                  const struct ipoib_path *path, uint32_t src_qpn,
+                  uint32_t dqpn, const struct dp_packet *p,
+                  struct ipoib_tx_desc *d)
+    OVS_REQUIRES(dev->mutex)
+{
+    memset(d, 0, sizeof *d);
+    d->src_qpn = src_qpn;
+    d->dlid = path->dlid;
+    d->dqpn = dqpn;
+    d->qkey = dev->bcast.qkey;
+    d->pkey = dev->port_pkey;
+    d->sl = path->sl;
+    d->data = dp_packet_data(p);
+    d->len = dp_packet_size(p);
+}
+
+/* Returns true if 'p' may be sent now, with 'd' filled in.  Otherwise 'p'
+ * is either queued until its path is known (and '*queued' says so) or is
+ * to be dropped. */
+static bool
+prepare_unicast(struct netdev_ipoib *dev, struct dp_packet *p,
+                const struct ipoib_tx_result *r, long long int now,
+                struct ipoib_tx_desc *d, bool *queued)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ib_gid dgid;
+    bool created;
+
+    *queued = false;
+    ipoib_hwaddr_gid(&r->dst, &dgid);
+    struct ipoib_path_entry *e = ipoib_path_cache_get(&dev->paths, &dgid,
+                                                      now, &created);
+    if (!e) {
+        dev->netdev_drops[IPOIB_NDROP_NO_PATH]++;
+        return false;
+    }
+    e->used = now;
+    if (e->state == IPOIB_PATH_VALID) {
+        if (dp_packet_size(p) > e->path.ib_mtu) {
+            dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
+            return false;
+        }
+        fill_unicast_desc(dev, &e->path, r->vif->qpn,
+                          ipoib_hwaddr_qpn(&r->dst), p, d);
+        return true;
+    }
+    if (created) {
+        dev->tclass->query_path(dev->port, &dgid, 0, dev->port_pkey);
+    }
+    if (e->state == IPOIB_PATH_QUERYING
+        && ipoib_path_entry_queue(e, dp_packet_clone(p), r->vif->qpn,
+                                  ipoib_hwaddr_qpn(&r->dst))) {
+        *queued = true;
+    } else {
+        dev->netdev_drops[IPOIB_NDROP_NO_PATH]++;
+    }
+    return false;
+}
+
+static bool
+prepare_multicast(struct netdev_ipoib *dev, struct dp_packet *p,
+                  const struct ipoib_tx_result *r, long long int now,
+                  struct ipoib_tx_desc *d)
+    OVS_REQUIRES(dev->mutex)
+{
+    const struct ipoib_mcast_group *group;
+    struct ib_gid mgid;
+
+    ipoib_hwaddr_gid(&r->dst, &mgid);
+    if (ib_gid_equals(&mgid, &dev->bcast.mgid)) {
+        group = &dev->bcast;
+    } else {
+        bool created;
+        struct ipoib_mcast_entry *e = ipoib_mcast_table_get(&dev->mcast,
+                                                            &mgid, now,
+                                                            &created);
+        if (created) {
+            dev->tclass->join_mcast(dev->port, &mgid, dev->port_pkey,
+                                    dev->bcast.qkey, IPOIB_JOIN_SEND_ONLY);
+        }
+        if (!e || e->state != IPOIB_MCAST_JOINED) {
+            dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]++;
+            return false;
+        }
+        e->used = now;
+        group = &e->group;
+    }
+    if (dp_packet_size(p) > group->ib_mtu) {
+        dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
+        return false;
+    }
+
+    memset(d, 0, sizeof *d);
+    d->src_qpn = r->vif->qpn;
+    d->dlid = group->mlid;
+    d->dqpn = IB_MULTICAST_QPN;
+    d->qkey = group->qkey;
+    d->pkey = dev->port_pkey;
+    d->sl = group->sl;
+    d->global = true;
+    d->dgid = mgid;
+    d->data = dp_packet_data(p);
+    d->len = dp_packet_size(p);
+    return true;
+}
+
+/* Translates 'p' and, if it can go now, fills in 'd'.  Returns true in that
+ * case; otherwise 'p' was counted as dropped or queued ('*queued'). */
+static bool
+prepare_tx(struct netdev_ipoib *dev, struct dp_packet *p, long long int now,
+           struct ipoib_tx_desc *d, bool *queued)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_tx_result r;
+    enum ipoib_drop drop;
+
+    *queued = false;
+    if (dp_packet_tailroom(p) < IPOIB_XLATE_TAILROOM) {
+        /* ARP grows on its way to IPoIB; rare enough to copy. */
+        dp_packet_prealloc_tailroom(p, IPOIB_XLATE_TAILROOM);
+    }
+    struct ipoib_buf buf = buf_from_packet(p);
+    drop = ipoib_xlate_tx(&dev->xlate, &buf, now, &r);
+    if (drop == IPOIB_DROP_VIF_MISS && learn_vif(dev, &r, now)) {
+        drop = ipoib_xlate_tx(&dev->xlate, &buf, now, &r);
+    }
+    if (drop == IPOIB_DROP_NONE && !r.vif->qpn) {
+        /* The VIF exists but its QP could not be made. */
+        dev->netdev_drops[IPOIB_NDROP_QP_FAILED]++;
+        return false;
+    }
+    if (drop != IPOIB_DROP_NONE) {
+        dev->xlate_drops[drop]++;
+        return false;
+    }
+    packet_from_buf(p, &buf);
+    return (r.multicast
+            ? prepare_multicast(dev, p, &r, now, d)
+            : prepare_unicast(dev, p, &r, now, d, queued));
+}
+
+static void
+account_tx(struct netdev_ipoib *dev, int n_ok, uint64_t bytes, int n_bad)
+    OVS_REQUIRES(dev->mutex)
+{
+    dev->stats.tx_packets += n_ok;
+    dev->stats.tx_bytes += bytes;
+    dev->stats.tx_dropped += n_bad;
+}
+
+int
+netdev_ipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
+                  struct dp_packet_batch *batch,
+                  bool concurrent_txq OVS_UNUSED)
+{
+    struct netdev_ipoib *dev = netdev_ipoib_cast(netdev);
+    struct ipoib_tx_desc descs[NETDEV_MAX_BURST];
+    long long int now = time_msec();
+    struct dp_packet *p;
+    int n = 0, n_dropped = 0;
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->link != IPOIB_LINK_UP) {
+        int count = dp_packet_batch_size(batch);
+        dev->netdev_drops[IPOIB_NDROP_LINK_DOWN] += count;
+        account_tx(dev, 0, 0, count);
+        ovs_mutex_unlock(&dev->mutex);
+        dp_packet_delete_batch(batch, true);
+        return 0;
+    }
+
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        bool queued;
+
+        if (prepare_tx(dev, p, now, &descs[n], &queued)) {
+            n++;
+        } else if (!queued) {
+            n_dropped++;
+        }
+    }
+    const struct ipoib_transport_class *tclass = dev->tclass;
+    struct ipoib_port *port = dev->port;
+    ovs_mutex_unlock(&dev->mutex);
+
+    /* The transport is safe to call from several threads; the descriptors
+     * point into the batch's packets, which stay ours until deleted. */
+    int sent = n ? tclass->send(port, descs, n) : 0;
+    uint64_t bytes = 0;
+    for (int i = 0; i < sent; i++) {
+        bytes += descs[i].len;
+    }
+
+    ovs_mutex_lock(&dev->mutex);
+    dev->netdev_drops[IPOIB_NDROP_TX_FULL] += n - sent;
+    account_tx(dev, sent, bytes, n_dropped + (n - sent));
+    ovs_mutex_unlock(&dev->mutex);
+
+    dp_packet_delete_batch(batch, true);
+    return 0;
+}
+
+/* Sends the packets that waited for a path, or drops them. */
+void
+netdev_ipoib_path_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_pending_tx pending[IPOIB_PATH_MAX_PENDING];
+    struct ipoib_tx_desc descs[IPOIB_PATH_MAX_PENDING];
+    struct ipoib_path_entry *e;
+    char gid_s[IB_GID_STRLEN];
+    int n, n_ok = 0;
+
+    if (ev->path.query_dlid) {
+        /* A reverse lookup for a sender that came without a GRH: the path
+         * is cached like any other, so the next packet finds its GID. */
+        if (!ev->status) {
+            bool created;
+            e = ipoib_path_cache_get(&dev->paths, &ev->path.path.dgid,
+                                     time_msec(), &created);
+            if (e) {
+                ipoib_path_cache_resolve(&dev->paths, e, 0, &ev->path.path,
+                                         pending);
+            }
+        }
+        return;
+    }
+
+    e = ipoib_path_cache_find(&dev->paths, &ev->path.dgid);
+    if (!e) {
+        return;
+    }
+    if (ev->status) {
+        VLOG_WARN_RL(&rl, "%s: no path to %s (%s)",
+                     netdev_get_name(&dev->up),
+                     ib_gid_format(&ev->path.dgid, gid_s),
+                     ovs_strerror(ev->status));
+    }
+    n = ipoib_path_cache_resolve(&dev->paths, e, ev->status, &ev->path.path,
+                                 pending);
+    for (int i = 0; i < n; i++) {
+        struct dp_packet *p = pending[i].packet;
+        if (!ev->status && dev->link == IPOIB_LINK_UP
+            && dp_packet_size(p) <= e->path.ib_mtu) {
+            fill_unicast_desc(dev, &e->path, pending[i].src_qpn,
+                              pending[i].dqpn, p, &descs[n_ok++]);
+        } else {
+            dev->netdev_drops[IPOIB_NDROP_NO_PATH]++;
+        }
+    }
+
+    int sent = n_ok ? dev->tclass->send(dev->port, descs, n_ok) : 0;
+    uint64_t bytes = 0;
+    for (int i = 0; i < sent; i++) {
+        bytes += descs[i].len;
+    }
+    dev->netdev_drops[IPOIB_NDROP_TX_FULL] += n_ok - sent;
+    account_tx(dev, sent, bytes, n - sent);
+    for (int i = 0; i < n; i++) {
+        dp_packet_delete(pending[i].packet);
+    }
+}
+
+/* Receiving. */
+
+/* For a unicast packet that came without a GRH from a sender we do not
+ * know: if a path names its LID, learns the sender and returns true, so
+ * that translation may be tried again; otherwise asks the SA who has the
+ * LID, for the next packet. */
+static bool
+learn_sender_by_lid(struct netdev_ipoib *dev, const struct ipoib_rx_meta *m,
+                    long long int now)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_hwaddr hwaddr;
+    struct ib_gid sgid;
+
+    if (m->has_grh) {
+        return false;
+    }
+    if (ipoib_path_cache_gid_by_lid(&dev->paths, m->slid, &sgid)) {
+        ipoib_hwaddr_make(&hwaddr, 0, m->sqpn, &sgid);
+        return ipoib_neigh_learn(&dev->neighs, &hwaddr, m->slid, now) != NULL;
+    }
+    dev->tclass->query_path(dev->port, NULL, m->slid, dev->port_pkey);
+    return false;
+}
+
+static void
+meta_from_desc(const struct ipoib_rx_desc *d, struct ipoib_rx_meta *m)
+{
+    m->dqpn = d->dqpn;
+    m->sqpn = d->sqpn;
+    m->slid = d->slid;
+    m->multicast = d->multicast;
+    m->has_grh = d->has_grh;
+    m->sgid = d->sgid;
+    m->dgid = d->dgid;
+}
+
+/* Translates received packet 'p' in place.  Returns true if it is to be
+ * delivered to the bridge. */
+static bool
+rx_translate(struct netdev_ipoib *dev, struct dp_packet *p,
+             const struct ipoib_rx_desc *d, long long int now)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_rx_result r;
+    struct ipoib_rx_meta m;
+    enum ipoib_drop drop;
+
+    meta_from_desc(d, &m);
+    struct ipoib_buf buf = buf_from_packet(p);
+    drop = ipoib_xlate_rx(&dev->xlate, &buf, &m, now, &r);
+    if (drop == IPOIB_DROP_NEIGH_MISS && learn_sender_by_lid(dev, &m, now)) {
+        drop = ipoib_xlate_rx(&dev->xlate, &buf, &m, now, &r);
+    }
+    if (drop != IPOIB_DROP_NONE) {
+        if (drop != IPOIB_DROP_LOOPBACK) {
+            dev->stats.rx_dropped++;
+        }
+        dev->xlate_drops[drop]++;
+        return false;
+    }
+    packet_from_buf(p, &buf);
+    dev->stats.rx_packets++;
+    dev->stats.rx_bytes += buf.len;
+    return true;
+}
+
+static void
+rxq_refill(struct netdev_rxq_ipoib *rx, size_t size)
+{
+    while (rx->n_spare < NETDEV_MAX_BURST) {
+        rx->spare[rx->n_spare++] = dp_packet_new_with_headroom(
+            size, IPOIB_RX_HEADROOM);
+    }
+}
+
+int
+netdev_ipoib_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
+                      int *qfill)
+{
+    struct netdev_rxq_ipoib *rx = CONTAINER_OF(rxq_, struct netdev_rxq_ipoib,
+                                               up);
+    struct netdev_ipoib *dev = netdev_ipoib_cast(rx->up.netdev);
+    struct ipoib_rx_desc descs[NETDEV_MAX_BURST];
+    long long int now = time_msec();
+    int n;
+
+    if (qfill) {
+        *qfill = 0;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->link != IPOIB_LINK_UP) {
+        ovs_mutex_unlock(&dev->mutex);
+        return EAGAIN;
+    }
+    /* Room for the largest datagram plus the Ethernet header's growth. */
+    size_t size = MAX(dev->attr.ib_mtu, 4096) + IPOIB_XLATE_TAILROOM;
+    const struct ipoib_transport_class *tclass = dev->tclass;
+    struct ipoib_port *port = dev->port;
+    ovs_mutex_unlock(&dev->mutex);
+
+    rxq_refill(rx, size);
+    for (int i = 0; i < NETDEV_MAX_BURST; i++) {
+        struct dp_packet *p = rx->spare[rx->n_spare - 1 - i];
+        descs[i].buf = dp_packet_data(p);
+        descs[i].buf_size = dp_packet_tailroom(p) - IPOIB_XLATE_TAILROOM;
+    }
+    n = tclass->recv(port, descs, NETDEV_MAX_BURST);
+    if (n <= 0) {
+        return EAGAIN;
+    }
+
+    dp_packet_batch_init(batch);
+    ovs_mutex_lock(&dev->mutex);
+    for (int i = 0; i < n; i++) {
+        struct dp_packet *p = rx->spare[rx->n_spare - 1 - i];
+
+        dp_packet_set_size(p, descs[i].len);
+        if (rx_translate(dev, p, &descs[i], now)) {
+            dp_packet_batch_add(batch, p);
+            rx->spare[rx->n_spare - 1 - i] = NULL;
+        } else {
+            /* Back to an empty buffer, to be used again. */
+            dp_packet_set_data(p, (char *) dp_packet_base(p)
+                               + IPOIB_RX_HEADROOM);
+            dp_packet_set_size(p, 0);
+        }
+    }
+    ovs_mutex_unlock(&dev->mutex);
+
+    /* Close the gaps that delivered packets left among the spares. */
+    int kept = 0;
+    for (int i = 0; i < rx->n_spare; i++) {
+        if (rx->spare[i]) {
+            rx->spare[kept++] = rx->spare[i];
+        }
+    }
+    rx->n_spare = kept;
+
+    if (dp_packet_batch_is_empty(batch)) {
+        return EAGAIN;
+    }
+    return 0;
+}
+
+void
+netdev_ipoib_rxq_wait(struct netdev_rxq *rxq_)
+{
+    struct netdev_ipoib *dev = netdev_ipoib_cast(rxq_->netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->link == IPOIB_LINK_UP) {
+        dev->tclass->recv_wait(dev->port);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+}

@@ -1,0 +1,170 @@
+/*
+ * Copyright (c) 2026 The ovs-ipoib authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+#include <config.h>
+
+#include <inttypes.h>
+
+#include "netdev-ipoib/netdev-ipoib.h"
+#include "netdev-ipoib/netdev-ipoib-private.h"
+#include "openvswitch/dynamic-string.h"
+#include "packets.h"
+#include "timeval.h"
+
+/* The "ovs-appctl ipoib/show-*" listings.  Lines keep eIPoIB's KEY=VALUE
+ * shape ("SLAVE=ib0.2 MAC=52:54:00:60:55:88 VLAN=N/A"), so that scripts
+ * written for ipoibd's output need little change. */
+
+typedef void show_port_func(struct ds *, struct netdev_ipoib *);
+
+static void
+format_vlan(struct ds *out, uint16_t vlan)
+{
+    if (vlan == IPOIB_VLAN_NONE) {
+        ds_put_cstr(out, "N/A");
+    } else {
+        ds_put_format(out, "%"PRIu16, vlan);
+    }
+}
+
+static void
+show_port_vifs(struct ds *out, struct netdev_ipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    const struct ipoib_vif *vif;
+
+    ds_put_format(out, "%s: %"PRIuSIZE" VIFs\n", netdev_get_name(&dev->up),
+                  ipoib_vif_table_count(&dev->vifs));
+    IPOIB_VIF_FOR_EACH (vif, &dev->vifs) {
+        ds_put_format(out, "  PORT=%s VIF=%s MAC="ETH_ADDR_FMT" VLAN=",
+                      netdev_get_name(&dev->up),
+                      vif->iface && vif->iface[0] ? vif->iface : "-",
+                      ETH_ADDR_ARGS(vif->mac));
+        format_vlan(out, vif->vlan);
+        if (vif->qpn) {
+            ds_put_format(out, " QPN=0x%06"PRIx32, vif->qpn);
+        } else {
+            ds_put_cstr(out, " QPN=none");
+        }
+        ds_put_format(out, " PKEY=0x%04"PRIx16" ORIGIN=%s"
+                      " RX_PACKETS=%"PRIu64" TX_PACKETS=%"PRIu64
+                      " RX_BYTES=%"PRIu64" TX_BYTES=%"PRIu64"\n",
+                      vif->qpn ? vif->pkey : dev->port_pkey,
+                      ipoib_vif_origin_name(vif->origin),
+                      vif->stats.rx_packets, vif->stats.tx_packets,
+                      vif->stats.rx_bytes, vif->stats.tx_bytes);
+    }
+}
+
+static void
+show_port_neighbors(struct ds *out, struct netdev_ipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    const struct ipoib_neigh *n;
+    long long int now = time_msec();
+
+    ds_put_format(out, "%s: %"PRIuSIZE" neighbors\n",
+                  netdev_get_name(&dev->up),
+                  ipoib_neigh_table_count(&dev->neighs));
+    IPOIB_NEIGH_FOR_EACH (n, &dev->neighs) {
+        char hw_s[IPOIB_HWADDR_STRLEN];
+
+        ds_put_format(out, "  MAC="ETH_ADDR_FMT" HWADDR=%s",
+                      ETH_ADDR_ARGS(n->mac),
+                      ipoib_hwaddr_format(&n->hwaddr, hw_s));
+        if (n->lid != IPOIB_LID_UNKNOWN) {
+            ds_put_format(out, " LID=%"PRIu16, n->lid);
+        } else {
+            ds_put_cstr(out, " LID=?");
+        }
+        ds_put_cstr(out, " IP=");
+        if (!n->n_ipv4) {
+            ds_put_cstr(out, "-");
+        }
+        for (size_t i = 0; i < n->n_ipv4; i++) {
+            ds_put_format(out, "%s"IP_FMT, i ? "," : "",
+                          IP_ARGS(n->ipv4[i]));
+        }
+        ds_put_format(out, " AGE=%llds\n",
+                      (now - n->last_used_ms) / 1000);
+    }
+}
+
+static void
+show_port_interface(struct ds *out, struct netdev_ipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    char gid_s[IB_GID_STRLEN];
+
+    ds_put_format(out, "%s over IB port: %s:%d (backend %s) LINK=%s",
+                  netdev_get_name(&dev->up), dev->device, dev->port_num,
+                  dev->backend,
+                  dev->link == IPOIB_LINK_UP ? "up"
+                  : dev->link == IPOIB_LINK_JOINING ? "joining" : "down");
+    if (dev->attr.state == IPOIB_PORT_ACTIVE) {
+        ds_put_format(out, " LID=%"PRIu16" GID=%s", dev->attr.lid,
+                      ib_gid_format(&dev->attr.gid, gid_s));
+    }
+    if (dev->link == IPOIB_LINK_UP) {
+        ds_put_format(out, " QPN=0x%06"PRIx32" PKEY=0x%04"PRIx16
+                      " QKEY=0x%"PRIx32, dev->host_qpn, dev->port_pkey,
+                      dev->bcast.qkey);
+    } else {
+        ds_put_format(out, " PKEY=0x%04"PRIx16, dev->pkey);
+    }
+    ds_put_format(out, " MTU=%d VIFS=%"PRIuSIZE" NEIGHBORS=%"PRIuSIZE"\n",
+                  dev->mtu, ipoib_vif_table_count(&dev->vifs),
+                  ipoib_neigh_table_count(&dev->neighs));
+    if (dev->config_error) {
+        ds_put_format(out, "  ERROR: %s\n", dev->config_error);
+    }
+}
+
+static bool
+show_ports(struct ds *out, const char *port_name, show_port_func *show)
+{
+    struct netdev_ipoib *dev;
+    bool found = false;
+
+    ovs_mutex_lock(&ipoib_netdevs_mutex);
+    LIST_FOR_EACH (dev, list_node, &ipoib_netdevs) {
+        if (!port_name || !strcmp(port_name, netdev_get_name(&dev->up))) {
+            ovs_mutex_lock(&dev->mutex);
+            show(out, dev);
+            ovs_mutex_unlock(&dev->mutex);
+            found = true;
+        }
+    }
+    ovs_mutex_unlock(&ipoib_netdevs_mutex);
+    return found || !port_name;
+}
+
+bool
+netdev_ipoib_show_vifs(struct ds *out, const char *port_name)
+{
+    return show_ports(out, port_name, show_port_vifs);
+}
+
+bool
+netdev_ipoib_show_neighbors(struct ds *out, const char *port_name)
+{
+    return show_ports(out, port_name, show_port_neighbors);
+}
+
+bool
+netdev_ipoib_show_interfaces(struct ds *out, const char *port_name)
+{
+    return show_ports(out, port_name, show_port_interface);
+}

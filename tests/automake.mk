@@ -1,0 +1,45 @@
+# The autotest suite.  It includes OVS's own macro files from the OVS source
+# tree (autom4te -I), after ours so that our package.m4 wins.
+
+TESTSUITE_AT = \
+	tests/testsuite.at \
+	tests/ipoib-macros.at \
+	tests/ipoib-wire.at \
+	tests/ipoib-xlate.at \
+	tests/ipoib-fabric.at \
+	tests/ipoib-netdev.at \
+	tests/ipoib-e2e.at
+
+OVS_TESTSUITE_DEPS = \
+	$(OVS_SRCDIR)/tests/ovs-macros.at \
+	$(OVS_SRCDIR)/tests/ovsdb-macros.at \
+	$(OVS_SRCDIR)/tests/ofproto-macros.at \
+	$(OVS_SRCDIR)/m4/compat.m4
+
+TESTSUITE = $(srcdir)/tests/testsuite
+EXTRA_DIST += $(TESTSUITE_AT) $(TESTSUITE) tests/package.m4 tests/atlocal.in
+DISTCLEANFILES += tests/atconfig tests/atlocal
+
+AUTOTEST = autom4te --language=autotest -I $(srcdir)/tests -I $(srcdir) \
+	-I $(OVS_SRCDIR)
+$(TESTSUITE): $(TESTSUITE_AT) $(srcdir)/tests/package.m4 $(OVS_TESTSUITE_DEPS)
+	$(AM_V_GEN)$(AUTOTEST) -C $(srcdir)/tests/autom4te.cache \
+	    -o $@.tmp $(srcdir)/tests/testsuite.at && mv $@.tmp $@
+
+# TESTSUITEFLAGS passes options through, e.g. make check TESTSUITEFLAGS=-j2.
+check-local: tests/atconfig tests/atlocal $(TESTSUITE) $(check_PROGRAMS) \
+		all
+	$(SHELL) '$(TESTSUITE)' -C tests $(TESTSUITEFLAGS)
+
+clean-local:
+	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+	rm -rf $(srcdir)/tests/autom4te.cache
+
+tests/atconfig: config.status
+	$(AM_V_GEN)$(SHELL) ./config.status tests/atconfig
+
+# A rogue host on the simulated fabric (tests/ipoib-e2e.at).
+check_PROGRAMS += tests/test-ipoib-inject
+tests_test_ipoib_inject_SOURCES = tests/test-ipoib-inject.c
+tests_test_ipoib_inject_LDADD = transport/libtransport.a fabric/libfabric.a \
+	lib/libipoib.a $(OVS_LIBS)

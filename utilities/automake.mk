@@ -1,0 +1,1 @@
+# utilities: filled in by its owner.
