@@ -45,8 +45,9 @@ slot_at(const struct fabric_ring_ref *ref, uint64_t pos)
 {
     uint8_t *slots = (uint8_t *) (ref->ring + 1);
 
-    return (struct fabric_ring_slot *)
-        (slots + (pos & (ref->n_slots - 1)) * (size_t) ref->slot_size);
+    return ALIGNED_CAST(struct fabric_ring_slot *,
+                        slots + (pos & (ref->n_slots - 1))
+                                * (size_t) ref->slot_size);
 }
 
 /* Only for a ring nobody uses yet. */

@@ -214,33 +214,33 @@ struct fabric_shm_port *
 fabric_shm_port(const struct fabric_shm *shm, uint32_t idx)
 {
     ovs_assert(idx < shm->layout.max_ports);
-    return (struct fabric_shm_port *)
-        ((uint8_t *) shm->base + shm->layout.ports_ofs) + idx;
+    return ALIGNED_CAST(struct fabric_shm_port *,
+                        (uint8_t *) shm->base + shm->layout.ports_ofs) + idx;
 }
 
 struct fabric_shm_counters *
 fabric_shm_counters(const struct fabric_shm *shm, uint32_t idx)
 {
     ovs_assert(idx < shm->layout.max_ports);
-    return (struct fabric_shm_counters *)
-        ((uint8_t *) shm->base + shm->layout.counters_ofs) + idx;
+    return ALIGNED_CAST(struct fabric_shm_counters *,
+                        (uint8_t *) shm->base + shm->layout.counters_ofs) + idx;
 }
 
 struct fabric_shm_group *
 fabric_shm_group(const struct fabric_shm *shm, uint32_t idx)
 {
     ovs_assert(idx < shm->layout.max_groups);
-    return (struct fabric_shm_group *)
-        ((uint8_t *) shm->base + shm->layout.groups_ofs) + idx;
+    return ALIGNED_CAST(struct fabric_shm_group *,
+                        (uint8_t *) shm->base + shm->layout.groups_ofs) + idx;
 }
 
 struct fabric_ring *
 fabric_shm_ring(const struct fabric_shm *shm, uint32_t idx)
 {
     ovs_assert(idx <= shm->layout.max_ports);
-    return (struct fabric_ring *)
-        ((uint8_t *) shm->base + shm->layout.rings_ofs
-         + idx * shm->layout.ring_size);
+    return ALIGNED_CAST(struct fabric_ring *,
+                        (uint8_t *) shm->base + shm->layout.rings_ofs
+                        + idx * shm->layout.ring_size);
 }
 
 /* Copies 'size' bytes of the entry at 'src', whose first member is its

@@ -240,7 +240,7 @@ fabric_sm_attach(struct fabric_sm *sm, uint64_t guid, const char *name,
                  uint32_t *idxp)
 {
     struct fabric_sm_port *port;
-    uint32_t idx;
+    uint32_t idx = 0;
 
     if (!guid) {
         guid = assign_guid(sm);

@@ -119,6 +119,7 @@ get_le64(const uint8_t *p)
 static int
 write_all(FILE *file, const void *data, size_t n)
 {
+    errno = 0;
     if (fwrite(data, 1, n, file) != n) {
         return errno ? errno : EIO;
     }
@@ -218,7 +219,10 @@ ib_pcap_writer_close(struct ib_pcap_writer *w)
 static int
 read_exactly(FILE *file, void *buf, size_t n, bool eof_ok)
 {
-    size_t got = fread(buf, 1, n, file);
+    size_t got;
+
+    errno = 0;
+    got = fread(buf, 1, n, file);
 
     if (got == n) {
         return 0;

@@ -51,10 +51,9 @@ struct ib_pcap_writer *ib_pcap_writer_open(const char *file_name,
                                            int *errorp);
 
 /* Appends the 'len'-byte IB packet 'pkt', stamped 'time_usec' microseconds
- * after the Unix epoch.  Returns 0 or a positive errno (EINVAL for a
- * time before 1970 or after 2106, or a packet longer than
- * IB_PCAP_MAX_PACKET).  Output is
- * buffered; see ib_pcap_flush(). */
+ * after the Unix epoch.  Returns 0 or a positive errno (EINVAL for a time
+ * before 1970 or after 2106, or a packet longer than IB_PCAP_MAX_PACKET).
+ * Output is buffered; see ib_pcap_flush(). */
 int ib_pcap_write(struct ib_pcap_writer *, long long time_usec,
                   const uint8_t *pkt, size_t len);
 

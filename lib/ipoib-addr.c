@@ -96,6 +96,31 @@ ib_gid_is_zero(const struct ib_gid *gid)
     return ib_gid_equals(gid, &zero);
 }
 
+/* Returns the length of the longest run of two or more zero groups among
+ * the 8 in 'group' (the first such run if several tie), and its start in
+ * '*start'; 0 if there is none. */
+static int
+longest_zero_run(const uint16_t group[8], int *start)
+{
+    int best_len = 0;
+    int i = 0;
+
+    *start = -1;
+    while (i < 8) {
+        int run = 0;
+
+        while (i + run < 8 && !group[i + run]) {
+            run++;
+        }
+        if (run > best_len && run >= 2) {
+            *start = i;
+            best_len = run;
+        }
+        i += run ? run : 1;
+    }
+    return best_len;
+}
+
 /* Formats like RFC 5952 recommends for IPv6 addresses: lowercase, no
  * leading zeros, the longest run of two or more zero groups (the first, if
  * tied) shortened to "::".  Unlike inet_ntop(), never uses the dotted IPv4
@@ -104,23 +129,12 @@ char *
 ib_gid_format(const struct ib_gid *gid, char *buf)
 {
     uint16_t group[8];
-    int best_start = -1, best_len = 0;
+    int best_start;
 
     for (int i = 0; i < 8; i++) {
         group[i] = (gid->b[2 * i] << 8) | gid->b[2 * i + 1];
     }
-    for (int i = 0; i < 8; ) {
-        int run = 0;
-
-        while (i + run < 8 && !group[i + run]) {
-            run++;
-        }
-        if (run > best_len && run >= 2) {
-            best_start = i;
-            best_len = run;
-        }
-        i += run ? run : 1;
-    }
+    int best_len = longest_zero_run(group, &best_start);
 
     char *p = buf;
     for (int i = 0; i < 8; i++) {

@@ -65,6 +65,10 @@
  *   - The 4-byte header is replaced by a 14-byte Ethernet header (18 bytes,
  *     with an 802.1Q tag, for a VIF that has a VLAN).
  *
+ * Tables: receive learns neighbors (from ARP, ND and GRHs) before it has
+ * checked everything, so a dropped frame may still have taught the table its
+ * sender, which the fabric vouches for.
+ *
  * Buffers: translation is in place.  The caller guarantees at least
  * IPOIB_XLATE_HEADROOM bytes of headroom and IPOIB_XLATE_TAILROOM bytes of
  * tailroom; less gives IPOIB_DROP_NO_ROOM if more room was needed.  On any
@@ -141,10 +145,12 @@ enum ipoib_drop {
  * "oversize", "vlan", "loopback", "not_for_us", "spoof", "no_room". */
 const char *ipoib_drop_name(enum ipoib_drop);
 
-/* What ipoib_xlate_tx() found.  Fields are filled as far as parsing got:
- * 'src_mac', 'dst_mac', 'vlan' and 'ether_type' whenever the Ethernet header
- * was complete (any result other than IPOIB_DROP_RUNT), the rest on
- * success. */
+/* What ipoib_xlate_tx() found.  'src_mac', 'dst_mac', 'vlan' and
+ * 'ether_type' are set whenever the frame has a whole Ethernet header (at
+ * least 14 bytes; 18 if tagged), whatever the result, so that the caller can
+ * learn a VIF after IPOIB_DROP_VIF_MISS.  'vif' is also set after
+ * IPOIB_DROP_VIF_MISS if the VIF exists but has no QP yet.  The rest is set
+ * on success. */
 struct ipoib_tx_result {
     struct eth_addr src_mac;
     struct eth_addr dst_mac;

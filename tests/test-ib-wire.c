@@ -33,6 +33,7 @@
 #include "lib/ib-packet.h"
 #include "lib/ib-pcap.h"
 #include "lib/ipoib-addr.h"
+#include "timeval.h"
 #include "util.h"
 
 /* Big enough for any IB packet in a test (the LRH length field limits
@@ -899,7 +900,6 @@ cmd_fuzz(int argc OVS_UNUSED, char *argv[])
 {
     struct ib_pcap_reader *r = open_reader(argv[2]);
     uint8_t pkt[PKT_BUF_SIZE], copy[PKT_BUF_SIZE];
-    int counts[3] = { 0, 0, 0 };
     size_t len;
     int n_inputs = 0;
 
@@ -916,8 +916,7 @@ cmd_fuzz(int argc OVS_UNUSED, char *argv[])
             for (int j = prng() % 4; j >= 0; j--) {
                 copy[prng() % MIN(len, 64)] = prng();
             }
-            int error = fuzz_one(copy, len);
-            counts[error == 0 ? 0 : error == EINVAL ? 1 : 2]++;
+            fuzz_one(copy, len);
             n_inputs++;
         }
     }
@@ -1101,6 +1100,51 @@ cmd_pcap_round_trip(int argc OVS_UNUSED, char *argv[])
     printf("pcap-round-trip: %d packets ok\n", n_packets + 1);
 }
 
+/* "bench [N]": times N builds and N parses (CRCs checked) of a 2044-byte
+ * IPoIB payload, the largest with a 2 KiB path MTU.  For humans: the
+ * output depends on the machine. */
+static void
+cmd_bench(int argc, char *argv[])
+{
+    static uint8_t payload[2044];
+    uint8_t pkt[PKT_BUF_SIZE];
+    int n = argc > 2 ? atoi(argv[2]) : 1000000;
+    struct ib_ud_headers h;
+    uint64_t sum = 0;
+    size_t len = 0;
+
+    ib_ud_headers_init(&h);
+    h.has_grh = true;
+    fill_random(payload, sizeof payload);
+
+    long long start = time_usec();
+    for (int i = 0; i < n; i++) {
+        h.psn = i;
+        len = ib_ud_packet_build(&h, payload, sizeof payload, pkt,
+                                 sizeof pkt);
+        sum += len;
+    }
+    long long built = time_usec();
+    for (int i = 0; i < n; i++) {
+        struct ib_ud_headers parsed;
+        size_t payload_len;
+        bool icrc_ok, vcrc_ok;
+
+        ib_ud_packet_parse(pkt, len, &parsed, NULL, &payload_len,
+                           &icrc_ok, &vcrc_ok);
+        sum += payload_len + icrc_ok + vcrc_ok;
+    }
+    long long parsed = time_usec();
+
+    double build_s = MAX(built - start, 1) / 1e6;
+    double parse_s = MAX(parsed - built, 1) / 1e6;
+    printf("build: %.0f packets/s, %.0f MB/s\n", n / build_s,
+           n * (double) len / build_s / 1e6);
+    printf("parse: %.0f packets/s, %.0f MB/s\n", n / parse_s,
+           n * (double) len / parse_s / 1e6);
+    CHECK(sum == (uint64_t) n * (len + sizeof payload + 2));
+}
+
 /* "write-pcap FILE": writes a handful of IPoIB packets built with
  * ib_ud_packet_build(), for tshark to decode (see tests/ipoib-wire.at for
  * what each should look like). */
@@ -1231,6 +1275,7 @@ static const struct command commands[] = {
     { "parse-hex", 1, "parse-hex HEX", cmd_parse_hex },
     { "fuzz", 1, "fuzz FILE", cmd_fuzz },
     { "write-pcap", 1, "write-pcap FILE", cmd_write_pcap },
+    { "bench", 0, "bench [N]", cmd_bench },
     { "pcap-round-trip", 1, "pcap-round-trip FILE", cmd_pcap_round_trip },
 };
 

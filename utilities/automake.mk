@@ -1,1 +1,34 @@
-# utilities: filled in by its owner.
+# Copyright (c) 2026 The ovs-ipoib authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at:
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+
+# ipoib-fabricd: the simulated InfiniBand subnet (SM and switch).
+sbin_PROGRAMS += utilities/ipoib-fabricd
+utilities_ipoib_fabricd_SOURCES = utilities/ipoib-fabricd.c
+utilities_ipoib_fabricd_LDADD = \
+	fabric/libfabric.a \
+	lib/libipoib.a \
+	$(OVS_LIBS)
+dist_man_MANS += utilities/ipoib-fabricd.8
+
+# The sandbox builder (hypervisors and VMs as namespaces) and the demo.
+bin_SCRIPTS = utilities/ovs-ipoib-sandbox
+CLEANFILES += utilities/ovs-ipoib-sandbox
+EXTRA_DIST += utilities/ovs-ipoib-sandbox.in utilities/ovs-ipoib-demo
+dist_man_MANS += utilities/ovs-ipoib-sandbox.8 netdev-ipoib/ovs-ipoib.7
+utilities/ovs-ipoib-sandbox: utilities/ovs-ipoib-sandbox.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) utilities && \
+	$(SED) -e 's|@OVS_SRCDIR[@]|$(OVS_SRCDIR)|g' \
+	    $(srcdir)/utilities/ovs-ipoib-sandbox.in > $@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@
