@@ -202,12 +202,35 @@ fabric_wake_socket_bind(const struct fabric_shm *shm, uint32_t idx,
     sun.sun_family = AF_UNIX;
     len = offsetof(struct sockaddr_un, sun_path)
           + fabric_shm_wake_name(shm, idx, generation, sun.sun_path);
+    /* A name left by a consumer that died is ours now: the slot and its
+     * generation identify us. */
+    unlink(sun.sun_path);
     if (bind(sock, (struct sockaddr *) &sun, len) < 0) {
         int error = errno;
         close(sock);
         return -error;
     }
     return sock;
+}
+
+void
+fabric_wake_socket_unlink(const struct fabric_shm *shm, uint32_t idx,
+                          uint32_t generation)
+{
+    char path[FABRIC_WAKE_NAME_LEN];
+
+    fabric_shm_wake_name(shm, idx, generation, path);
+    unlink(path);
+}
+
+void
+fabric_wake_socket_close(const struct fabric_shm *shm, uint32_t idx,
+                         uint32_t generation, int sock)
+{
+    if (sock >= 0) {
+        fabric_wake_socket_unlink(shm, idx, generation);
+        close(sock);
+    }
 }
 
 void

@@ -61,6 +61,14 @@ int fabric_wake_socket_open(void);
 int fabric_wake_socket_bind(const struct fabric_shm *, uint32_t idx,
                             uint32_t generation);
 
+/* Removes the name of a socket from fabric_wake_socket_bind(). */
+void fabric_wake_socket_unlink(const struct fabric_shm *, uint32_t idx,
+                               uint32_t generation);
+
+/* Closes a socket from fabric_wake_socket_bind() and removes its name. */
+void fabric_wake_socket_close(const struct fabric_shm *, uint32_t idx,
+                              uint32_t generation, int sock);
+
 /* Reads away pending wake-ups. */
 void fabric_wake_drain(int sock);
 

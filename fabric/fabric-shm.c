@@ -78,7 +78,7 @@ limits_ok(uint32_t max_ports, uint32_t max_groups, uint32_t ring_slots)
 int
 fabric_shm_create(struct fabric_shm *shm, uint32_t max_ports,
                   uint32_t max_groups, uint32_t ring_slots,
-                  uint64_t subnet_prefix)
+                  uint64_t subnet_prefix, const char *wake_dir)
 {
     struct fabric_shm_header hdr;
     void *base;
@@ -86,7 +86,8 @@ fabric_shm_create(struct fabric_shm *shm, uint32_t max_ports,
 
     memset(shm, 0, sizeof *shm);
     shm->fd = -1;
-    if (!limits_ok(max_ports, max_groups, ring_slots)) {
+    if (!limits_ok(max_ports, max_groups, ring_slots)
+        || wake_dir[0] != '/' || strlen(wake_dir) >= FABRIC_WAKE_DIR_LEN) {
         return EINVAL;
     }
 
@@ -98,6 +99,7 @@ fabric_shm_create(struct fabric_shm *shm, uint32_t max_ports,
     hdr.ring_slots = ring_slots;
     hdr.instance = random_uint64();
     hdr.subnet_prefix = subnet_prefix;
+    ovs_strlcpy(hdr.wake_dir, wake_dir, sizeof hdr.wake_dir);
     compute_layout(&hdr);
 
     fd = memfd_create("ipoib-fabric", MFD_CLOEXEC);
@@ -146,6 +148,8 @@ header_ok(const struct fabric_shm_header *found, size_t size)
     if (found->magic != FABRIC_SHM_MAGIC
         || found->version != FABRIC_SHM_VERSION
         || found->header_size != sizeof *found
+        || found->wake_dir[0] != '/'
+        || !memchr(found->wake_dir, '\0', sizeof found->wake_dir)
         || !limits_ok(found->max_ports, found->max_groups,
                       found->ring_slots)) {
         return false;
@@ -355,16 +359,23 @@ fabric_mlid_to_group(const struct fabric_shm *shm, uint16_t mlid,
     return true;
 }
 
+void
+fabric_shm_wake_prefix(const struct fabric_shm *shm, char prefix[16])
+{
+    snprintf(prefix, 16, "%08"PRIx32"-", (uint32_t) shm->layout.instance);
+}
+
 size_t
 fabric_shm_wake_name(const struct fabric_shm *shm, uint32_t idx,
                      uint32_t generation, char *sun_path)
 {
+    char prefix[16];
     int n;
 
-    /* Abstract namespace: a leading NUL, no file to clean up. */
-    sun_path[0] = '\0';
-    n = snprintf(sun_path + 1, FABRIC_WAKE_NAME_LEN - 1,
-                 "ipoib-fabric-%016"PRIx64"-%"PRIu32"-%"PRIu32,
-                 shm->layout.instance, idx, generation);
-    return 1 + MIN(n, FABRIC_WAKE_NAME_LEN - 2);
+    /* The header was checked at map time: 'wake_dir' is short enough and
+     * ends in a NUL. */
+    fabric_shm_wake_prefix(shm, prefix);
+    n = snprintf(sun_path, FABRIC_WAKE_NAME_LEN, "%s/%s%"PRIu32"-%"PRIu32,
+                 shm->layout.wake_dir, prefix, idx, generation);
+    return MIN(n + 1, FABRIC_WAKE_NAME_LEN);
 }

@@ -74,9 +74,14 @@
  * Wake-ups: a consumer that is about to sleep sets its ring's need_wakeup
  * flag and looks at the ring once more.  A producer that publishes a packet
  * and finds the flag set clears it and sends one byte to the consumer's
- * abstract unix datagram socket, whose name comes from the instance id, the
- * slot and the slot's generation (fabric_shm_wake_name()).  While the
- * consumer is busy, producers make no system calls.
+ * unix datagram socket, whose name comes from the daemon's wake-up
+ * directory (in the header), the instance id, the slot and the slot's
+ * generation (fabric_shm_wake_name()).  While the consumer is busy,
+ * producers make no system calls.  The sockets live in the file system,
+ * not in the abstract namespace, because abstract names belong to one
+ * network namespace and clients of one fabric may each run in their own
+ * (as ovs-ipoib-sandbox(8) makes them).  Each consumer removes its own
+ * socket file; the daemon removes the directory when it exits.
  *
  * Robustness: every client validates the header against the size of the
  * mapping before it uses anything; every index read from shared memory (a
@@ -122,6 +127,10 @@
 
 #define FABRIC_MEMBER_WORDS (FABRIC_MAX_PORTS / 64)
 
+/* The longest wake-up directory name, so that socket names in it fit in
+ * a sockaddr_un. */
+#define FABRIC_WAKE_DIR_LEN 72
+
 struct fabric_shm_header {
     uint64_t magic;
     uint32_t version;
@@ -140,6 +149,7 @@ struct fabric_shm_header {
     uint64_t total_size;
     atomic_uint32_t capture;    /* Nonzero: send to the daemon's ring. */
     uint32_t pad;
+    char wake_dir[FABRIC_WAKE_DIR_LEN]; /* Absolute, NUL-terminated. */
 };
 
 enum fabric_shm_port_state {
@@ -200,9 +210,10 @@ struct fabric_shm {
     struct fabric_shm_header layout;        /* Numbers checked at map. */
 };
 
+/* 'wake_dir' is an absolute path shorter than FABRIC_WAKE_DIR_LEN. */
 int fabric_shm_create(struct fabric_shm *, uint32_t max_ports,
                       uint32_t max_groups, uint32_t ring_slots,
-                      uint64_t subnet_prefix);
+                      uint64_t subnet_prefix, const char *wake_dir);
 int fabric_shm_map(struct fabric_shm *, int fd);
 void fabric_shm_unmap(struct fabric_shm *);
 
@@ -247,11 +258,15 @@ bool fabric_lid_to_port(const struct fabric_shm *, uint16_t lid,
 bool fabric_mlid_to_group(const struct fabric_shm *, uint16_t mlid,
                           uint32_t *idx);
 
-/* Name of the abstract unix datagram socket that wakes the consumer of
- * ring 'idx' with the given generation.  Fills 'sun_path' (at least
- * FABRIC_WAKE_NAME_LEN bytes) and returns the length of the address. */
-#define FABRIC_WAKE_NAME_LEN 64
+/* Name of the unix datagram socket that wakes the consumer of ring 'idx'
+ * with the given generation.  Fills 'sun_path' (at least
+ * FABRIC_WAKE_NAME_LEN bytes, NUL-terminated) and returns the length of
+ * the address. */
+#define FABRIC_WAKE_NAME_LEN (FABRIC_WAKE_DIR_LEN + 32)
 size_t fabric_shm_wake_name(const struct fabric_shm *, uint32_t idx,
                             uint32_t generation, char *sun_path);
+/* The prefix all of this instance's socket names in the wake-up directory
+ * start with. */
+void fabric_shm_wake_prefix(const struct fabric_shm *, char prefix[16]);
 
 #endif /* fabric/fabric-shm.h */

@@ -288,9 +288,10 @@ arp_status_to_drop(enum ipoib_arp_status status)
 static bool
 arp_op_fits_type(uint16_t ether_type, uint16_t op)
 {
-    return (ether_type == ETH_TYPE_ARP
-            ? op == IPOIB_ARP_OP_REQUEST || op == IPOIB_ARP_OP_REPLY
-            : op == IPOIB_ARP_OP_RARP_REQUEST || op == IPOIB_ARP_OP_RARP_REPLY);
+    if (ether_type == ETH_TYPE_ARP) {
+        return op == IPOIB_ARP_OP_REQUEST || op == IPOIB_ARP_OP_REPLY;
+    }
+    return op == IPOIB_ARP_OP_RARP_REQUEST || op == IPOIB_ARP_OP_RARP_REPLY;
 }
 
 static bool
@@ -407,57 +408,73 @@ nd_opt_is_sender(const struct nd_plan *plan, size_t i)
             || plan->icmp_type == ND_NEIGHBOR_ADVERT);
 }
 
-/* Rewrites, in place, the options of 'plan' from one form to the other and
- * fixes the IPv6 payload length and the ICMPv6 checksum.  'ip6' must have
- * room for the grown message.  Returns the new IPv6 packet length. */
-static size_t
+/* Rewrites the Ethernet-form options of 'plan' in the ICMPv6 message at
+ * 'icmp' into the IPoIB form, working from the last option backward so that
+ * every move goes into space already consumed.  'icmp' must have room for
+ * the grown message. */
+static void
+nd_expand(uint8_t *icmp, const struct nd_plan *plan)
+{
+    size_t end = plan->icmp_len;
+
+    for (size_t left = plan->n_opts; left > 0; left--) {
+        size_t k = left - 1;
+        size_t old_ofs = plan->ofs[k];
+        size_t new_ofs = old_ofs + k * ND_OPT_GROWTH;
+        size_t tail = old_ofs + ND_OPT_ETH_UNITS * ND_OPT_UNIT;
+
+        memmove(icmp + tail + (k + 1) * ND_OPT_GROWTH, icmp + tail,
+                end - tail);
+        icmp[new_ofs] = plan->type[k];
+        icmp[new_ofs + 1] = ND_OPT_IB_UNITS;
+        icmp[new_ofs + 2] = 0;
+        icmp[new_ofs + 3] = 0;
+        memcpy(icmp + new_ofs + ND_OPT_IB_ADDR_OFS, plan->hw[k].b,
+               IPOIB_HWADDR_LEN);
+        end = old_ofs;
+    }
+}
+
+/* The reverse of nd_expand(): IPoIB-form options to the Ethernet form,
+ * working forward, each move toward the front. */
+static void
+nd_shrink(uint8_t *icmp, const struct nd_plan *plan)
+{
+    for (size_t k = 0; k < plan->n_opts; k++) {
+        size_t old_ofs = plan->ofs[k];
+        size_t new_ofs = old_ofs - k * ND_OPT_GROWTH;
+        size_t tail = old_ofs + ND_OPT_IB_UNITS * ND_OPT_UNIT;
+        size_t end = (k + 1 < plan->n_opts
+                      ? plan->ofs[k + 1] : plan->icmp_len);
+
+        icmp[new_ofs] = plan->type[k];
+        icmp[new_ofs + 1] = ND_OPT_ETH_UNITS;
+        memcpy(icmp + new_ofs + ND_OPT_ETH_ADDR_OFS, plan->mac[k].ea,
+               ETH_ADDR_LEN);
+        memmove(icmp + new_ofs + ND_OPT_ETH_UNITS * ND_OPT_UNIT,
+                icmp + tail, end - tail);
+    }
+}
+
+/* Rewrites, in place, the options of 'plan' in the IPv6 packet 'ip6' to
+ * the IPoIB form ('to_ib') or back, and fixes the IPv6 payload length and
+ * the ICMPv6 checksum. */
+static void
 nd_rewrite(uint8_t *ip6, const struct nd_plan *plan, bool to_ib)
 {
     uint8_t *icmp = ip6 + IPV6_HDR_LEN;
-    size_t n = plan->n_opts;
+    size_t growth = plan->n_opts * ND_OPT_GROWTH;
     size_t new_icmp_len;
 
     if (to_ib) {
-        /* Growing: work from the last option backward, so that every move
-         * goes into space already consumed. */
-        size_t end = plan->icmp_len;
-
-        new_icmp_len = plan->icmp_len + n * ND_OPT_GROWTH;
-        for (size_t k = n; k-- > 0; ) {
-            size_t old_ofs = plan->ofs[k];
-            size_t new_ofs = old_ofs + k * ND_OPT_GROWTH;
-            size_t tail = old_ofs + ND_OPT_ETH_UNITS * ND_OPT_UNIT;
-
-            memmove(icmp + tail + (k + 1) * ND_OPT_GROWTH, icmp + tail,
-                    end - tail);
-            icmp[new_ofs] = plan->type[k];
-            icmp[new_ofs + 1] = ND_OPT_IB_UNITS;
-            icmp[new_ofs + 2] = 0;
-            icmp[new_ofs + 3] = 0;
-            memcpy(icmp + new_ofs + ND_OPT_IB_ADDR_OFS, plan->hw[k].b,
-                   IPOIB_HWADDR_LEN);
-            end = old_ofs;
-        }
+        nd_expand(icmp, plan);
+        new_icmp_len = plan->icmp_len + growth;
     } else {
-        /* Shrinking: forward, each move goes toward the front. */
-        new_icmp_len = plan->icmp_len - n * ND_OPT_GROWTH;
-        for (size_t k = 0; k < n; k++) {
-            size_t old_ofs = plan->ofs[k];
-            size_t new_ofs = old_ofs - k * ND_OPT_GROWTH;
-            size_t tail = old_ofs + ND_OPT_IB_UNITS * ND_OPT_UNIT;
-            size_t end = k + 1 < n ? plan->ofs[k + 1] : plan->icmp_len;
-
-            icmp[new_ofs] = plan->type[k];
-            icmp[new_ofs + 1] = ND_OPT_ETH_UNITS;
-            memcpy(icmp + new_ofs + ND_OPT_ETH_ADDR_OFS, plan->mac[k].ea,
-                   ETH_ADDR_LEN);
-            memmove(icmp + new_ofs + ND_OPT_ETH_UNITS * ND_OPT_UNIT,
-                    icmp + tail, end - tail);
-        }
+        nd_shrink(icmp, plan);
+        new_icmp_len = plan->icmp_len - growth;
     }
     put_be16(ip6 + IPV6_PLEN_OFS, new_icmp_len);
     icmpv6_set_csum(ip6, new_icmp_len);
-    return IPV6_HDR_LEN + new_icmp_len;
 }
 
 /* Transmit. */
@@ -582,6 +599,51 @@ tx_resolve_nd(const struct ipoib_xlate *x, const struct ipoib_vif *vif,
     return IPOIB_DROP_NONE;
 }
 
+/* Checks the payload of an Ethernet frame of 'type', the 'len' bytes at
+ * 'l3'.  Sets '*ip_len' for IP, decodes ARP and RARP into '*arp'. */
+static enum ipoib_drop
+tx_check_payload(uint16_t type, const uint8_t *l3, size_t len,
+                 size_t *ip_len, struct ipoib_arp_eth *arp)
+{
+    if (type == ETH_TYPE_IP || type == ETH_TYPE_IPV6) {
+        return check_ip(type, l3, len, ip_len);
+    } else if (is_arp_type(type)) {
+        enum ipoib_drop drop;
+
+        drop = arp_status_to_drop(ipoib_arp_eth_decode(l3, len, arp));
+        if (!drop && !arp_op_fits_type(type, arp->op)) {
+            drop = IPOIB_DROP_MALFORMED;
+        }
+        return drop;
+    }
+    return IPOIB_DROP_PROTO;
+}
+
+/* Plans the translation of the IP packet of 'type' at 'l3' ('ip_len'
+ * bytes) sent by 'vif': ND options to rewrite in '*nd', the IPoIB payload
+ * length in '*out_len'. */
+static enum ipoib_drop
+tx_plan_ip(const struct ipoib_xlate *x, const struct ipoib_vif *vif,
+           uint16_t type, const uint8_t *l3, size_t ip_len,
+           struct nd_plan *nd, size_t *out_len)
+{
+    enum ipoib_drop drop = IPOIB_DROP_NONE;
+
+    if (type == ETH_TYPE_IPV6 && x->rewrite_nd) {
+        drop = nd_scan(l3, ip_len, ND_OPT_ETH_UNITS, nd);
+        if (!drop) {
+            drop = tx_resolve_nd(x, vif, l3, nd);
+        }
+    }
+    *out_len = ip_len + nd->n_opts * ND_OPT_GROWTH;
+    if (!drop && *out_len - IPV6_HDR_LEN > IPV6_MAX_PAYLOAD
+        && nd->n_opts) {
+        /* The grown message no longer fits the payload length field. */
+        drop = IPOIB_DROP_OVERSIZE;
+    }
+    return drop;
+}
+
 /* Parses the Ethernet header into 'r'.  Returns the offset of the payload
  * or 0 with '*drop' set. */
 static size_t
@@ -633,17 +695,7 @@ ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
      * be sent make the caller learn a VIF. */
     struct ipoib_arp_eth eth_arp;
     size_t ip_len = 0;
-    if (type == ETH_TYPE_IP || type == ETH_TYPE_IPV6) {
-        drop = check_ip(type, l3, l3_len, &ip_len);
-    } else if (is_arp_type(type)) {
-        drop = arp_status_to_drop(ipoib_arp_eth_decode(l3, l3_len,
-                                                       &eth_arp));
-        if (!drop && !arp_op_fits_type(type, eth_arp.op)) {
-            drop = IPOIB_DROP_MALFORMED;
-        }
-    } else {
-        drop = IPOIB_DROP_PROTO;
-    }
+    drop = tx_check_payload(type, l3, l3_len, &ip_len, &eth_arp);
     if (drop) {
         return drop;
     }
@@ -671,17 +723,7 @@ ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
         drop = tx_translate_arp(x, vif, &eth_arp, &ib_arp);
         out_len = IPOIB_ARP_IB_LEN;
     } else {
-        if (type == ETH_TYPE_IPV6 && x->rewrite_nd) {
-            drop = nd_scan(l3, ip_len, ND_OPT_ETH_UNITS, &nd);
-            if (!drop) {
-                drop = tx_resolve_nd(x, vif, l3, &nd);
-            }
-        }
-        out_len = ip_len + nd.n_opts * ND_OPT_GROWTH;
-        if (!drop && out_len - IPV6_HDR_LEN > IPV6_MAX_PAYLOAD
-            && nd.n_opts) {
-            drop = IPOIB_DROP_OVERSIZE;
-        }
+        drop = tx_plan_ip(x, vif, type, l3, ip_len, &nd, &out_len);
     }
     if (drop) {
         return drop;
@@ -733,6 +775,18 @@ rx_lookup_mac(const struct ipoib_xlate *x, const struct ipoib_hwaddr *hw)
     return eth_addr_zero;
 }
 
+/* The LID to record for the sender of a packet: its SLID, unless the packet
+ * came from another subnet through a router, whose LID the SLID then is. */
+static uint16_t
+rx_sender_lid(const struct ipoib_xlate *x, const struct ipoib_rx_meta *meta)
+{
+    if (meta->has_grh && ib_gid_subnet_prefix(&meta->sgid)
+                         != ib_gid_subnet_prefix(&x->gid)) {
+        return IPOIB_LID_UNKNOWN;
+    }
+    return meta->slid;
+}
+
 /* Finds (learning it if need be) the neighbor that sent a non-ARP packet. */
 static struct ipoib_neigh *
 rx_find_sender(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
@@ -744,7 +798,8 @@ rx_find_sender(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
         struct ipoib_hwaddr hw;
 
         ipoib_hwaddr_make(&hw, 0, meta->sqpn, &meta->sgid);
-        return ipoib_neigh_learn(x->neighs, &hw, meta->slid, now_ms);
+        return ipoib_neigh_learn(x->neighs, &hw, rx_sender_lid(x, meta),
+                                 now_ms);
     }
     neigh = ipoib_neigh_find_by_lid_qpn(x->neighs, meta->slid, meta->sqpn);
     if (neigh) {
@@ -804,7 +859,8 @@ rx_translate_arp(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
     }
 
     struct ipoib_neigh *sender = ipoib_neigh_learn(x->neighs, &ib->sha,
-                                                   meta->slid, now_ms);
+                                                   rx_sender_lid(x, meta),
+                                                   now_ms);
     if (!sender) {
         return IPOIB_DROP_NEIGH_MISS;
     }

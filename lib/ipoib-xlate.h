@@ -39,7 +39,11 @@
  *     neighbor's address); IPv6 Neighbor Discovery link-layer address
  *     options (RS, RA, NS, NA, Redirect) are rewritten from the 8-byte
  *     Ethernet form to the 24-byte IPoIB form, fixing the IPv6 payload
- *     length and ICMPv6 checksum.  Anything else: IPOIB_DROP_PROTO.
+ *     length and ICMPv6 checksum (the sender's own option must hold the
+ *     VIF's MAC, else IPOIB_DROP_SPOOF; a wrong checksum, a bad option
+ *     length or more than 4 such options give IPOIB_DROP_MALFORMED).
+ *     ARP's sender hardware address must be the source MAC, else
+ *     IPOIB_DROP_SPOOF.  Anything else: IPOIB_DROP_PROTO.
  *   - The 14-byte Ethernet header becomes the 4-byte IPoIB header (EtherType
  *     + 2 reserved zero bytes).  A payload longer than 'mtu' after it is
  *     IPOIB_DROP_OVERSIZE.
@@ -47,14 +51,15 @@
  * Receive (an IPoIB frame from the fabric toward the bridge), starting at
  * the 4-byte IPoIB header (no GRH):
  *
- *   - Multicast sent by one of our own VIFs (SLID = our LID, SQPN = a VIF's
- *     QPN) is IPOIB_DROP_LOOPBACK.
+ *   - Multicast sent by one of our own VIFs (SLID = our LID or SGID = our
+ *     GID, and SQPN = a VIF's QPN) is IPOIB_DROP_LOOPBACK.
  *   - Source MAC: ARP/RARP learn the neighbor from their sender hardware
  *     address (which must agree with SQPN and, with a GRH, SGID, else
  *     IPOIB_DROP_SPOOF), also recording SLID and the sender IPv4 address;
  *     other packets with a GRH learn the neighbor (SGID, SQPN), recording
  *     SLID; without a GRH the neighbor is looked up by (SLID, SQPN), else
- *     IPOIB_DROP_NEIGH_MISS.
+ *     IPOIB_DROP_NEIGH_MISS.  (SLID is not recorded for a sender on
+ *     another subnet: it is then a router's LID.)
  *   - Destination MAC: unicast -> the VIF whose QPN is DQPN (else
  *     IPOIB_DROP_NOT_FOR_US); multicast (needs a GRH) -> from the DGID:
  *     broadcast MGID -> ff:ff:ff:ff:ff:ff, IPv4 MGID -> 01:00:5e:..., IPv6

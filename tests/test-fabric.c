@@ -1020,7 +1020,8 @@ do_ring(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     bool wake, ok;
     int error, n;
 
-    error = fabric_shm_create(&shm, 4, 4, 16, IB_DEFAULT_SUBNET_PREFIX);
+    error = fabric_shm_create(&shm, 4, 4, 16, IB_DEFAULT_SUBNET_PREFIX,
+                              "/nonexistent");
     check(!error, "create");
     ring.ring = fabric_shm_ring(&shm, 0);
     ring.n_slots = 16;
@@ -1092,6 +1093,10 @@ do_ring(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     hdr->magic = 0;
     check(fabric_shm_map(&map, dup(shm.fd)) == EPROTO, "refuses bad magic");
     hdr->magic = FABRIC_SHM_MAGIC;
+    memset(hdr->wake_dir, 'x', sizeof hdr->wake_dir);
+    check(fabric_shm_map(&map, dup(shm.fd)) == EPROTO,
+          "refuses an unterminated wake-up directory");
+    strcpy(hdr->wake_dir, "/nonexistent");
     ignore(ftruncate(shm.fd, 4096));
     check(fabric_shm_map(&map, dup(shm.fd)) == EPROTO,
           "refuses a short file");

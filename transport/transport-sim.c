@@ -65,6 +65,8 @@ VLOG_DEFINE_THIS_MODULE(transport_sim);
  * receive ring in it.  Shared by views; unmapped with the last one. */
 struct sim_map {
     struct fabric_shm shm;
+    uint32_t idx;               /* Our slot and its generation, which */
+    uint32_t generation;        /* name 'rx_wake_sock'. */
     int rx_wake_sock;
     struct ovs_refcount ref_cnt;
 };
@@ -207,10 +209,9 @@ static void
 sim_map_unref(struct sim_map *map)
 {
     if (map && ovs_refcount_unref_relaxed(&map->ref_cnt) == 1) {
+        fabric_wake_socket_close(&map->shm, map->idx, map->generation,
+                                 map->rx_wake_sock);
         fabric_shm_unmap(&map->shm);
-        if (map->rx_wake_sock >= 0) {
-            close(map->rx_wake_sock);
-        }
         free(map);
     }
 }
@@ -424,6 +425,8 @@ handle_attach_reply(struct ipoib_port *port,
         sim_map_unref(map);
         goto fail;
     }
+    map->idx = info->idx;
+    map->generation = info->generation;
     map->rx_wake_sock = fabric_wake_socket_bind(&map->shm, info->idx,
                                                 info->generation);
     if (map->rx_wake_sock < 0) {
@@ -603,8 +606,15 @@ sim_disconnect(struct ipoib_port *port, bool report)
     }
     destroy_all_qps(port);
     publish_view(port, NULL);
-    sim_map_unref(port->map);
-    port->map = NULL;
+    if (port->map) {
+        /* The data path may hold the mapping a while longer, but nobody
+         * needs to wake us through it: remove the socket's name now, in
+         * case we exit before RCU frees the mapping. */
+        fabric_wake_socket_unlink(&port->map->shm, port->map->idx,
+                                  port->map->generation);
+        sim_map_unref(port->map);
+        port->map = NULL;
+    }
     port->attr.state = IPOIB_PORT_DOWN;
     fail_pending(port);
     if (report && was_active) {

@@ -18,6 +18,7 @@
  * subnet.  See fabric/fabric-shm.h for the design. */
 
 #include <config.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "command-line.h"
@@ -88,6 +90,7 @@ static int listen_fd = -1;
 static int wake_rx_sock = -1;   /* Wakes us for our own ring. */
 static int wake_tx_sock = -1;   /* To wake others from. */
 static struct fabric_capture *capture;
+static char *wake_dir;          /* Where wake-up sockets live. */
 static struct fabricd_counters counters;
 static bool exiting;
 
@@ -731,6 +734,61 @@ read_partitions(struct fabric_partitions *parts)
     }
 }
 
+/* The directory for wake-up sockets: beside the fabric socket if its name
+ * is short enough, else in /tmp. */
+static char *
+choose_wake_dir(void)
+{
+    char *dir = xasprintf("%s.wake", socket_path);
+
+    if (strlen(dir) >= FABRIC_WAKE_DIR_LEN) {
+        free(dir);
+        dir = xasprintf("/tmp/ipoib-fabric-%d.wake", (int) getpid());
+    }
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        ovs_fatal(errno, "%s: cannot create directory", dir);
+    }
+    return dir;
+}
+
+/* Removes the sockets in the wake-up directory whose names start with
+ * our instance's prefix ('ours') or with any other. */
+static void
+remove_wake_sockets(bool ours)
+{
+    char prefix[16];
+    struct dirent *de;
+    DIR *dir;
+
+    fabric_shm_wake_prefix(&shm, prefix);
+    dir = opendir(wake_dir);
+    if (!dir) {
+        return;
+    }
+    while ((de = readdir(dir)) != NULL) {
+        if (de->d_name[0] != '.'
+            && !strncmp(de->d_name, prefix, strlen(prefix)) == ours) {
+            char *path = xasprintf("%s/%s", wake_dir, de->d_name);
+            unlink(path);
+            free(path);
+        }
+    }
+    closedir(dir);
+}
+
+/* At exit: removes our wake-up sockets (clients remove theirs, but may
+ * have died) and the directory, unless another daemon uses it too. */
+static void
+remove_wake_dir(void *aux OVS_UNUSED)
+{
+    if (wake_dir) {
+        if (shm.base) {
+            remove_wake_sockets(true);
+        }
+        rmdir(wake_dir);
+    }
+}
+
 static void
 setup_fabric(void)
 {
@@ -738,11 +796,13 @@ setup_fabric(void)
     int error;
 
     read_partitions(&parts);
+    wake_dir = choose_wake_dir();
     error = fabric_shm_create(&shm, max_ports, FABRIC_DEFAULT_GROUPS,
-                              ring_slots, subnet_prefix);
+                              ring_slots, subnet_prefix, wake_dir);
     if (error) {
         ovs_fatal(error, "cannot create shared memory");
     }
+    fatal_signal_add_hook(remove_wake_dir, NULL, NULL, true);
     fabric_sm_init(&sm, &shm, &parts, subnet_prefix, max_mtu);
 
     wake_tx_sock = fabric_wake_socket_open();
@@ -753,6 +813,10 @@ setup_fabric(void)
                   "cannot open wake-up sockets");
     }
     listen_fd = open_listener(socket_path);
+
+    /* The socket is ours, so whatever an earlier daemon on it left in the
+     * wake-up directory is stale. */
+    remove_wake_sockets(false);
 }
 
 /* After daemonize_start(): a stdio buffer filled before the fork would be
@@ -856,6 +920,7 @@ main(int argc, char *argv[])
     unixctl_server_destroy(unixctl);
     close(listen_fd);
     fabric_sm_destroy(&sm);
+    remove_wake_dir(NULL);
     fabric_shm_unmap(&shm);
     service_stop();
     return 0;
@@ -1008,6 +1073,11 @@ parse_options(int argc, char *argv[])
     }
     if (!socket_path) {
         socket_path = xasprintf("%s/ipoib-fabric.sock", ovs_rundir());
+    } else if (socket_path[0] != '/') {
+        /* Clients and the wake-up directory need it absolute. */
+        char *abs = abs_file_name(NULL, socket_path);
+        free(socket_path);
+        socket_path = abs;
     }
 }
 
