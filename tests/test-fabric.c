@@ -24,7 +24,9 @@
  *   test-fabric garbage SOCKET        send malformed messages
  *   test-fabric ring                  ring and shared memory unit tests
  *   test-fabric bench SOCKET N SIZE...
- *                                     packets/s of the data path
+ *                                     packets/s of the data path: two
+ *                                     threads send N packets of each SIZE
+ *                                     on one port, another port receives
  *
  * Script commands, one a line ('#' starts a comment):
  *   open PORT [GUID]                  attach and wait until ACTIVE
@@ -1106,6 +1108,8 @@ do_ring(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 
 /* bench SOCKET N SIZE... */
 
+#define BENCH_THREADS 2
+
 struct bench_sender {
     struct ipoib_port *port;
     struct ipoib_tx_desc desc;
@@ -1144,22 +1148,27 @@ bench_one(struct test_port *tx, struct test_port *rx, uint32_t tx_qpn,
     static uint8_t payload[FABRIC_SLOT_DATA];
     static uint8_t bufs[32][FABRIC_SLOT_DATA];
     struct ipoib_rx_desc descs[32];
-    struct bench_sender sender;
+    struct bench_sender senders[BENCH_THREADS];
     struct ipoib_port_stats before, after;
-    uint64_t n_received = 0;
+    uint64_t n_received = 0, n_sent = 0;
     long long int start, end, idle_since;
-    pthread_t thread;
+    pthread_t threads[BENCH_THREADS];
 
-    memset(&sender, 0, sizeof sender);
-    sender.port = tx->port;
-    sender.n = n;
-    sender.desc.src_qpn = tx_qpn;
-    sender.desc.dlid = rx->attr.lid;
-    sender.desc.dqpn = rx_qpn;
-    sender.desc.pkey = 0xffff;
-    sender.desc.qkey = 0x0b1b;
-    sender.desc.data = payload;
-    sender.desc.len = size;
+    /* Several threads send on one port at once, as PMD threads would. */
+    for (int t = 0; t < BENCH_THREADS; t++) {
+        struct bench_sender *sender = &senders[t];
+
+        memset(sender, 0, sizeof *sender);
+        sender->port = tx->port;
+        sender->n = n / BENCH_THREADS;
+        sender->desc.src_qpn = tx_qpn;
+        sender->desc.dlid = rx->attr.lid;
+        sender->desc.dqpn = rx_qpn;
+        sender->desc.pkey = 0xffff;
+        sender->desc.qkey = 0x0b1b;
+        sender->desc.data = payload;
+        sender->desc.len = size;
+    }
     for (int i = 0; i < ARRAY_SIZE(descs); i++) {
         descs[i].buf = bufs[i];
         descs[i].buf_size = sizeof bufs[i];
@@ -1168,7 +1177,10 @@ bench_one(struct test_port *tx, struct test_port *rx, uint32_t tx_qpn,
     tc->get_stats(rx->port, &before);
     start = time_msec();
     idle_since = 0;
-    thread = ovs_thread_create("bench-send", bench_send_thread, &sender);
+    for (int t = 0; t < BENCH_THREADS; t++) {
+        threads[t] = ovs_thread_create("bench-send", bench_send_thread,
+                                       &senders[t]);
+    }
     for (;;) {
         int got = tc->recv(rx->port, descs, ARRAY_SIZE(descs));
 
@@ -1177,7 +1189,7 @@ bench_one(struct test_port *tx, struct test_port *rx, uint32_t tx_qpn,
             idle_since = 0;
             continue;
         }
-        if (n_received >= (uint64_t) n) {
+        if (n_received >= (uint64_t) n / BENCH_THREADS * BENCH_THREADS) {
             break;
         }
         /* The sender may have finished with drops: stop when idle. */
@@ -1190,7 +1202,10 @@ bench_one(struct test_port *tx, struct test_port *rx, uint32_t tx_qpn,
         poll_timer_wait(10);
         poll_block();
     }
-    xpthread_join(thread, NULL);
+    for (int t = 0; t < BENCH_THREADS; t++) {
+        xpthread_join(threads[t], NULL);
+        n_sent += senders[t].n_sent;
+    }
     end = time_msec() - (idle_since ? time_msec() - idle_since : 0);
     tc->get_stats(rx->port, &after);
     if (end <= start) {
@@ -1198,7 +1213,7 @@ bench_one(struct test_port *tx, struct test_port *rx, uint32_t tx_qpn,
     }
     printf("size %4zu: sent %"PRIu64" received %"PRIu64" in %lld ms: "
            "%.0f pps, %.1f Gbit/s payload (overruns %"PRIu64")\n",
-           size, sender.n_sent, n_received, end - start,
+           size, n_sent, n_received, end - start,
            n_received * 1000.0 / (end - start),
            n_received * size * 8.0 / ((end - start) * 1e6),
            after.rx_dropped_overrun - before.rx_dropped_overrun);

@@ -79,7 +79,8 @@ struct fabricd_counters {
     uint64_t drop_mtu;
     uint64_t drop_full;
     uint64_t malformed;         /* Bad messages on the socket. */
-    struct fabric_shm_counters gone;    /* Of ports that left. */
+    struct fabric_shm_counters gone;    /* Of ports that left... */
+    uint64_t gone_overruns;             /* ...and of their rings. */
 };
 
 static struct fabric_shm shm;
@@ -134,7 +135,7 @@ total_counters(struct fabric_shm_counters *sum, uint64_t *overruns)
 {
     memset(sum, 0, sizeof *sum);
     add_counters(sum, &counters.gone);
-    *overruns = 0;
+    *overruns = counters.gone_overruns;
     for (uint32_t i = 0; i < sm.n_ports; i++) {
         if (sm.ports[i].in_use) {
             add_counters(sum, fabric_shm_counters(&shm, i));
@@ -212,6 +213,8 @@ conn_destroy(struct conn *conn)
 
         VLOG_INFO("port %s (LID %"PRIu16") detached", port->name, port->lid);
         add_counters(&counters.gone, fabric_shm_counters(&shm, conn->port));
+        counters.gone_overruns
+            += load64(&fabric_shm_ring(&shm, conn->port)->overruns);
         fabric_sm_detach(&sm, conn->port);
     }
     close(conn->fd);
