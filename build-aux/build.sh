@@ -21,4 +21,4 @@ if ! test -f Makefile || test ../configure -nt Makefile; then
         >configure.log 2>&1 || { tail -30 configure.log; exit 1; }
 fi
 echo "build: compiling" >&2
-make -j"$(nproc)" >make.log 2>&1 || { grep -E "error|Error" make.log | head -30; exit 1; }
+make -j"$(nproc)" >make.log 2>&1 || { grep -E "error|Error|\*\*\*" make.log | head -30; exit 1; }

@@ -92,6 +92,7 @@ learn_vif(struct netdev_ipoib *dev, const struct ipoib_tx_result *r,
                          "", now, &vif)) {
         return false;
     }
+    ipoib_neigh_evict_mac(&dev->neighs, r->src_mac);
     VLOG_INFO("%s: learned VIF "ETH_ADDR_FMT, netdev_get_name(&dev->up),
               ETH_ADDR_ARGS(r->src_mac));
     if (netdev_ipoib_vif_make_qp(dev, vif)) {

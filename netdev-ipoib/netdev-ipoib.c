@@ -820,6 +820,9 @@ netdev_ipoib_apply_vif_specs(struct netdev_ipoib *dev,
                          ovs_strerror(error));
             continue;
         }
+        /* A remote endpoint whose derived MAC is this VIF's must get
+         * another one: the MAC now belongs to the VM. */
+        ipoib_neigh_evict_mac(&dev->neighs, spec->mac);
         VLOG_INFO("%s: VIF "ETH_ADDR_FMT" (%s) added", name,
                   ETH_ADDR_ARGS(spec->mac), spec->iface);
         netdev_ipoib_vif_make_qp(dev, vif);
