@@ -226,8 +226,9 @@ struct fabric_shm_counters *
 fabric_shm_counters(const struct fabric_shm *shm, uint32_t idx)
 {
     ovs_assert(idx < shm->layout.max_ports);
-    return ALIGNED_CAST(struct fabric_shm_counters *,
-                        (uint8_t *) shm->base + shm->layout.counters_ofs) + idx;
+    uint8_t *counters = (uint8_t *) shm->base + shm->layout.counters_ofs;
+
+    return ALIGNED_CAST(struct fabric_shm_counters *, counters) + idx;
 }
 
 struct fabric_shm_group *

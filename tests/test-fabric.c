@@ -596,8 +596,10 @@ cmd_stats(char *argv[], int argc OVS_UNUSED)
     run_ports();
     tc->get_stats(p->port, &s);
     printf("%s: stats", p->name);
-#define PRINT(FIELD) \
-    if (s.FIELD) { printf(" " #FIELD "=%"PRIu64, s.FIELD); }
+#define PRINT(FIELD)                                \
+    if (s.FIELD) {                                  \
+        printf(" " #FIELD "=%"PRIu64, s.FIELD);     \
+    }
     PRINT(rx_packets);
     PRINT(rx_bytes);
     PRINT(tx_packets);
@@ -1098,7 +1100,7 @@ do_ring(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     memset(hdr->wake_dir, 'x', sizeof hdr->wake_dir);
     check(fabric_shm_map(&map, dup(shm.fd)) == EPROTO,
           "refuses an unterminated wake-up directory");
-    strcpy(hdr->wake_dir, "/nonexistent");
+    ovs_strlcpy(hdr->wake_dir, "/nonexistent", sizeof hdr->wake_dir);
     ignore(ftruncate(shm.fd, 4096));
     check(fabric_shm_map(&map, dup(shm.fd)) == EPROTO,
           "refuses a short file");

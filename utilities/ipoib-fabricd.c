@@ -999,7 +999,11 @@ parse_options(int argc, char *argv[])
         VLOG_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
+    /* Static, so that it is still reachable (not a leak) when a bad option
+     * makes us exit in the middle of the loop. */
+    static char *short_options;
+
+    short_options = ovs_cmdl_long_options_to_short_options(long_options);
 
     for (;;) {
         int c = getopt_long(argc, argv, short_options, long_options, NULL);
@@ -1065,10 +1069,11 @@ parse_options(int argc, char *argv[])
             exit(EXIT_FAILURE);
 
         default:
-            abort();
+            OVS_NOT_REACHED();
         }
     }
     free(short_options);
+    short_options = NULL;
 
     if (optind < argc) {
         ovs_fatal(0, "too many arguments (\"%s\"); use --help for usage",
