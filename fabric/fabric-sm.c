@@ -121,17 +121,7 @@ build_pkey_table(const struct fabric_sm *sm, struct fabric_sm_port *port)
 static int
 find_pkey(const struct fabric_sm_port *port, uint16_t pkey)
 {
-    int found = -1;
-
-    for (int i = 0; i < port->n_pkeys; i++) {
-        if ((port->pkeys[i] & 0x7fff) == (pkey & 0x7fff)) {
-            if (port->pkeys[i] & IB_PKEY_FULL_MEMBER) {
-                return i;
-            }
-            found = i;
-        }
-    }
-    return found;
+    return ib_pkey_table_find(port->pkeys, port->n_pkeys, pkey);
 }
 
 static void

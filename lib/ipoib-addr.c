@@ -333,3 +333,22 @@ ipoib_hwaddr_broadcast(struct ipoib_hwaddr *addr, uint16_t pkey,
     ipoib_mgid_broadcast(&mgid, pkey, scope);
     ipoib_hwaddr_make(addr, 0, IB_MULTICAST_QPN, &mgid);
 }
+
+int
+ib_pkey_table_find(const uint16_t *pkeys, int n, uint16_t pkey)
+{
+    int found = -1;
+
+    if (!(pkey & 0x7fff)) {
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if ((pkeys[i] & 0x7fff) == (pkey & 0x7fff)) {
+            if (pkeys[i] & IB_PKEY_FULL_MEMBER) {
+                return i;
+            }
+            found = i;
+        }
+    }
+    return found;
+}

@@ -56,6 +56,12 @@ struct ipoib_hwaddr {
 #define IB_DEFAULT_PKEY 0xffff
 #define IB_PKEY_FULL_MEMBER 0x8000
 
+/* Returns the index in the P_Key table 'pkeys' (of 'n' entries) of the entry
+ * for the same partition as 'pkey' (the low 15 bits), preferring the full
+ * member entry if there are two, or -1 if there is none or the partition
+ * is the invalid one (low 15 bits zero). */
+int ib_pkey_table_find(const uint16_t *pkeys, int n, uint16_t pkey);
+
 /* IPoIB multicast scopes (the 'S' nibble of ff1S). */
 #define IPOIB_SCOPE_LINK_LOCAL 0x2
 #define IPOIB_SCOPE_SITE_LOCAL 0x5

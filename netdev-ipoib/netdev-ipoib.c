@@ -450,20 +450,16 @@ bcast_mgid(const struct netdev_ipoib *dev, struct ib_gid *mgid)
     ipoib_mgid_broadcast(mgid, dev->xlate.pkey, dev->mcast_scope);
 }
 
-/* Returns the entry of the port's P_Key table that matches the configured
- * P_Key's partition (low 15 bits), or 0 if the port is not a member.  The
+/* Returns the entry of the port's P_Key table for the configured P_Key's
+ * partition (low 15 bits), or 0 if the port is not a member.  The
  * membership bit comes from the table: the SM decides it, not us. */
 static uint16_t
 find_port_pkey(const struct netdev_ipoib *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    for (int i = 0; i < dev->attr.n_pkeys; i++) {
-        uint16_t pkey = dev->attr.pkeys[i];
-        if ((pkey & 0x7fff) == (dev->pkey & 0x7fff)) {
-            return pkey;
-        }
-    }
-    return 0;
+    int idx = ib_pkey_table_find(dev->attr.pkeys, dev->attr.n_pkeys,
+                                 dev->pkey);
+    return idx < 0 ? 0 : dev->attr.pkeys[idx];
 }
 
 static void

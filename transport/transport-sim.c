@@ -817,20 +817,7 @@ sim_get_stats(struct ipoib_port *port, struct ipoib_port_stats *stats)
 static int
 view_find_pkey(const struct sim_view *view, uint16_t pkey)
 {
-    int found = -1;
-
-    if (!(pkey & 0x7fff)) {
-        return -1;
-    }
-    for (int i = 0; i < view->n_pkeys; i++) {
-        if ((view->pkeys[i] & 0x7fff) == (pkey & 0x7fff)) {
-            if (view->pkeys[i] & IB_PKEY_FULL_MEMBER) {
-                return i;
-            }
-            found = i;
-        }
-    }
-    return found;
+    return ib_pkey_table_find(view->pkeys, view->n_pkeys, pkey);
 }
 
 static bool
