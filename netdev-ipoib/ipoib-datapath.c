@@ -319,26 +319,23 @@ netdev_ipoib_path_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
     if (ev->path.query_dlid) {
         /* A reverse lookup for a sender that came without a GRH: the path
          * is cached like any other, so the next packet finds its GID. */
-        if (!ev->status) {
-            bool created;
-            e = ipoib_path_cache_get(&dev->paths, &ev->path.path.dgid,
-                                     time_msec(), &created);
-            if (e) {
-                ipoib_path_cache_resolve(&dev->paths, e, 0, &ev->path.path,
-                                         pending);
-            }
-        }
-        return;
-    }
+        bool created;
 
-    e = ipoib_path_cache_find(&dev->paths, &ev->path.dgid);
+        if (ev->status) {
+            return;
+        }
+        e = ipoib_path_cache_get(&dev->paths, &ev->path.path.dgid,
+                                 time_msec(), &created);
+    } else {
+        e = ipoib_path_cache_find(&dev->paths, &ev->path.dgid);
+    }
     if (!e) {
         return;
     }
     if (ev->status) {
         VLOG_WARN_RL(&rl, "%s: no path to %s (%s)",
                      netdev_get_name(&dev->up),
-                     ib_gid_format(&ev->path.dgid, gid_s),
+                     ib_gid_format(&e->dgid, gid_s),
                      ovs_strerror(ev->status));
     }
     n = ipoib_path_cache_resolve(&dev->paths, e, ev->status, &ev->path.path,

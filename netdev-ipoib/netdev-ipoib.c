@@ -262,7 +262,7 @@ parse_config(const struct netdev_ipoib *dev, const struct smap *args,
     }
     c->pkey = v;
 
-    c->fabric = smap_get_def(args, "fabric", dev->fabric);
+    c->fabric = smap_get(args, "fabric");
 
     s = smap_get_def(args, "guid", "0");
     if (!parse_uint(s, 0, UINT64_MAX, &v)) {
@@ -399,6 +399,10 @@ netdev_ipoib_set_config(struct netdev *netdev, const struct smap *args,
     dev->max_vifs = c.max_vifs;
     dev->vifs.max_vifs = c.max_vifs;
 
+    char *default_fabric = xasprintf("%s/ipoib-fabric.sock", ovs_rundir());
+    if (!c.fabric) {
+        c.fabric = default_fabric;
+    }
     if (port_config_changed(dev, &c)) {
         netdev_ipoib_close_port(dev);
         replace_string(&dev->backend, c.backend);
@@ -413,6 +417,7 @@ netdev_ipoib_set_config(struct netdev *netdev, const struct smap *args,
         netdev_ipoib_set_error(dev, error ? *errp : NULL);
         netdev_change_seq_changed(netdev);
     }
+    free(default_fabric);
 
 out:
     ovs_mutex_unlock(&dev->mutex);
