@@ -8,7 +8,8 @@ TESTSUITE_AT = \
 	tests/ipoib-xlate.at \
 	tests/ipoib-fabric.at \
 	tests/ipoib-netdev.at \
-	tests/ipoib-e2e.at
+	tests/ipoib-e2e.at \
+	tests/ipoib-openflow.at
 
 OVS_TESTSUITE_DEPS = \
 	$(OVS_SRCDIR)/tests/ovs-macros.at \
