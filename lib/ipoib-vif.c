@@ -28,7 +28,9 @@
 static uint32_t
 hash_vif_mac(struct eth_addr mac)
 {
-    return hash_bytes(mac.ea, ETH_ADDR_LEN, 0);
+    /* As one integer: hash_bytes() on 6 bytes was a third of the
+     * translator's time (tests/perf/bench-codec). */
+    return hash_mac(mac, 0, 0);
 }
 
 static uint32_t

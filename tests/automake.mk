@@ -44,3 +44,12 @@ check_PROGRAMS += tests/test-ipoib-inject
 tests_test_ipoib_inject_SOURCES = tests/test-ipoib-inject.c
 tests_test_ipoib_inject_LDADD = transport/libtransport.a fabric/libfabric.a \
 	lib/libipoib.a $(OVS_LIBS)
+
+# Codec micro-benchmark (issue 6): tests/perf/bench-codec.sh runs it.
+# --wrap lets it count every heap allocation.
+check_PROGRAMS += tests/perf/bench-codec
+tests_perf_bench_codec_SOURCES = tests/perf/bench-codec.c
+tests_perf_bench_codec_LDADD = lib/libipoib.a $(OVS_LIBS)
+tests_perf_bench_codec_LDFLAGS = $(AM_LDFLAGS) \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=posix_memalign
+EXTRA_DIST += tests/perf/bench-codec.sh

@@ -37,6 +37,7 @@
 #include "lib/ipoib-vif.h"
 #include "lib/ipoib-xlate.h"
 #include "packets.h"
+#include "svec.h"
 #include "util.h"
 
 /* IPoIB payloads (from the 4-byte IPoIB header on, IB headers and CRCs
@@ -391,6 +392,21 @@ report_free(struct ipoib_vif *vif, void *aux)
     printf("free "ETH_ADDR_FMT" vlan %s qpn %#"PRIx32" aux %s\n",
            ETH_ADDR_ARGS(vif->mac), vlan_str(vif->vlan), vif->qpn,
            vif->aux ? (const char *) vif->aux : "-");
+}
+
+/* Like report_free(), for a table's destruction, whose callbacks come in
+ * hash order: collects the lines in 'lines_' (a struct svec) so that the
+ * caller can print them sorted. */
+static void
+collect_free(struct ipoib_vif *vif, void *lines_)
+{
+    struct svec *lines = lines_;
+
+    svec_add_nocopy(lines,
+                    xasprintf("free "ETH_ADDR_FMT" vlan %s qpn %#"PRIx32
+                              " aux %s", ETH_ADDR_ARGS(vif->mac),
+                              vlan_str(vif->vlan), vif->qpn,
+                              vif->aux ? (const char *) vif->aux : "-"));
 }
 
 /* "xlate" script steps. */
@@ -940,8 +956,14 @@ test_vif_table(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ipoib_vif_remove(&t, v1);
     printf("by qpn 0x408: %s\n", ipoib_vif_find_by_qpn(&t, 0x408) ? "?"
                                                                    : "none");
-    ipoib_vif_table_destroy(&t, report_free, &n_freed);
-    printf("callbacks %d\n", n_freed);
+    struct svec freed = SVEC_EMPTY_INITIALIZER;
+    ipoib_vif_table_destroy(&t, collect_free, &freed);
+    svec_sort(&freed);
+    for (size_t i = 0; i < freed.n; i++) {
+        printf("%s\n", freed.names[i]);
+    }
+    printf("callbacks %d\n", n_freed + (int) freed.n);
+    svec_destroy(&freed);
 }
 
 /* ARP codec. */
