@@ -2,6 +2,11 @@
 noinst_LIBRARIES += netdev-ipoib/libnetdev-ipoib.a
 netdev_ipoib_libnetdev_ipoib_a_SOURCES = \
 	netdev-ipoib/ipoib-datapath.c \
+	netdev-ipoib/ipoib-membership.c \
+	netdev-ipoib/ipoib-mcast-listen.c \
+	netdev-ipoib/ipoib-mcast-listen.h \
+	netdev-ipoib/ipoib-mcast-snoop.c \
+	netdev-ipoib/ipoib-mcast-snoop.h \
 	netdev-ipoib/ipoib-mcast-table.c \
 	netdev-ipoib/ipoib-mcast-table.h \
 	netdev-ipoib/ipoib-path-cache.c \

@@ -163,18 +163,54 @@ prepare_unicast(struct netdev_ipoib *dev, struct dp_packet *p,
     return false;
 }
 
+static void
+fill_multicast_desc(const struct netdev_ipoib *dev,
+                    const struct ipoib_mcast_group *group, uint32_t src_qpn,
+                    const struct dp_packet *p, struct ipoib_tx_desc *d)
+    OVS_REQUIRES(dev->mutex)
+{
+    memset(d, 0, sizeof *d);
+    d->src_qpn = src_qpn;
+    d->dlid = group->mlid;
+    d->dqpn = IB_MULTICAST_QPN;
+    d->qkey = group->qkey;
+    d->pkey = dev->port_pkey;
+    d->sl = group->sl;
+    d->global = true;
+    d->dgid = group->mgid;
+    d->data = dp_packet_data(p);
+    d->len = dp_packet_size(p);
+}
+
+/* Like prepare_unicast(), for a multicast destination. */
 static bool
 prepare_multicast(struct netdev_ipoib *dev, struct dp_packet *p,
                   const struct ipoib_tx_result *r, long long int now,
-                  struct ipoib_tx_desc *d)
+                  struct ipoib_tx_desc *d, bool *queued)
     OVS_REQUIRES(dev->mutex)
 {
     const struct ipoib_mcast_group *group;
     struct ib_gid mgid;
 
     ipoib_hwaddr_gid(&r->dst, &mgid);
+    const struct ipoib_listen_entry *le = ipoib_listen_find(&dev->listen,
+                                                            &mgid);
     if (ib_gid_equals(&mgid, &dev->bcast.mgid)) {
         group = &dev->bcast;
+    } else if (le && le->state == IPOIB_LISTEN_JOINED) {
+        /* A full member sends without a send-only join. */
+        group = &le->group;
+    } else if (le) {
+        /* A full join is outstanding: a send-only join now would make its
+         * answer ambiguous.  One made before may serve meanwhile. */
+        struct ipoib_mcast_entry *e = ipoib_mcast_table_find(&dev->mcast,
+                                                             &mgid);
+        if (!e || e->state != IPOIB_MCAST_JOINED) {
+            dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]++;
+            return false;
+        }
+        e->used = now;
+        group = &e->group;
     } else {
         bool created;
         struct ipoib_mcast_entry *e = ipoib_mcast_table_get(&dev->mcast,
@@ -183,6 +219,11 @@ prepare_multicast(struct netdev_ipoib *dev, struct dp_packet *p,
         if (created) {
             dev->tclass->join_mcast(dev->port, &mgid, dev->port_pkey,
                                     dev->bcast.qkey, IPOIB_JOIN_SEND_ONLY);
+        }
+        if (e && e->state == IPOIB_MCAST_JOINING
+            && ipoib_mcast_entry_queue(e, dp_packet_clone(p), r->vif->qpn)) {
+            *queued = true;
+            return false;
         }
         if (!e || e->state != IPOIB_MCAST_JOINED) {
             dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]++;
@@ -195,18 +236,7 @@ prepare_multicast(struct netdev_ipoib *dev, struct dp_packet *p,
         dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
         return false;
     }
-
-    memset(d, 0, sizeof *d);
-    d->src_qpn = r->vif->qpn;
-    d->dlid = group->mlid;
-    d->dqpn = IB_MULTICAST_QPN;
-    d->qkey = group->qkey;
-    d->pkey = dev->port_pkey;
-    d->sl = group->sl;
-    d->global = true;
-    d->dgid = mgid;
-    d->data = dp_packet_data(p);
-    d->len = dp_packet_size(p);
+    fill_multicast_desc(dev, group, r->vif->qpn, p, d);
     return true;
 }
 
@@ -241,7 +271,7 @@ prepare_tx(struct netdev_ipoib *dev, struct dp_packet *p, long long int now,
     }
     packet_from_buf(p, &buf);
     return (r.multicast
-            ? prepare_multicast(dev, p, &r, now, d)
+            ? prepare_multicast(dev, p, &r, now, d, queued)
             : prepare_unicast(dev, p, &r, now, d, queued));
 }
 
@@ -266,6 +296,11 @@ netdev_ipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
     int n = 0, n_dropped = 0;
 
     ovs_mutex_lock(&dev->mutex);
+    /* Listener reports are read before translation changes the frames,
+     * and also while the link is down, to join once it is up. */
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        netdev_ipoib_snoop(dev, p, now);
+    }
     if (dev->link != IPOIB_LINK_UP) {
         int count = dp_packet_batch_size(batch);
         dev->netdev_drops[IPOIB_NDROP_LINK_DOWN] += count;
@@ -348,6 +383,38 @@ netdev_ipoib_path_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
                               pending[i].dqpn, p, &descs[n_ok++]);
         } else {
             dev->netdev_drops[IPOIB_NDROP_NO_PATH]++;
+        }
+    }
+
+    int sent = n_ok ? dev->tclass->send(dev->port, descs, n_ok) : 0;
+    uint64_t bytes = 0;
+    for (int i = 0; i < sent; i++) {
+        bytes += descs[i].len;
+    }
+    dev->netdev_drops[IPOIB_NDROP_TX_FULL] += n_ok - sent;
+    account_tx(dev, sent, bytes, n - sent);
+    for (int i = 0; i < n; i++) {
+        dp_packet_delete(pending[i].packet);
+    }
+}
+
+void
+netdev_ipoib_mcast_done(struct netdev_ipoib *dev, struct ipoib_mcast_entry *e)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_pending_tx pending[IPOIB_MCAST_MAX_PENDING];
+    struct ipoib_tx_desc descs[IPOIB_MCAST_MAX_PENDING];
+    int n_ok = 0;
+
+    int n = ipoib_mcast_entry_take_pending(e, pending);
+    for (int i = 0; i < n; i++) {
+        struct dp_packet *p = pending[i].packet;
+        if (e->state == IPOIB_MCAST_JOINED && dev->link == IPOIB_LINK_UP
+            && dp_packet_size(p) <= e->group.ib_mtu) {
+            fill_multicast_desc(dev, &e->group, pending[i].src_qpn, p,
+                                &descs[n_ok++]);
+        } else {
+            dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]++;
         }
     }
 

@@ -17,6 +17,7 @@
 
 #include "netdev-ipoib/ipoib-mcast-table.h"
 
+#include "dp-packet.h"
 #include "hash.h"
 #include "util.h"
 
@@ -33,14 +34,54 @@ ipoib_mcast_table_init(struct ipoib_mcast_table *t, size_t max_groups)
     t->max_groups = max_groups;
 }
 
-void
+/* Frees 'e' and the packets it kept; returns how many there were. */
+static size_t
+free_entry(struct ipoib_mcast_entry *e)
+{
+    size_t n = e->n_pending;
+
+    for (int i = 0; i < e->n_pending; i++) {
+        dp_packet_delete(e->pending[i].packet);
+    }
+    free(e);
+    return n;
+}
+
+size_t
 ipoib_mcast_table_flush(struct ipoib_mcast_table *t)
 {
     struct ipoib_mcast_entry *e;
+    size_t n_freed = 0;
 
     HMAP_FOR_EACH_POP (e, node, &t->groups) {
-        free(e);
+        n_freed += free_entry(e);
     }
+    return n_freed;
+}
+
+bool
+ipoib_mcast_entry_queue(struct ipoib_mcast_entry *e, struct dp_packet *packet,
+                        uint32_t src_qpn)
+{
+    if (e->n_pending >= IPOIB_MCAST_MAX_PENDING) {
+        return false;
+    }
+    struct ipoib_pending_tx *p = &e->pending[e->n_pending++];
+    p->packet = packet;
+    p->src_qpn = src_qpn;
+    p->dqpn = IB_MULTICAST_QPN;
+    return true;
+}
+
+int
+ipoib_mcast_entry_take_pending(struct ipoib_mcast_entry *e,
+                               struct ipoib_pending_tx *out)
+{
+    int n = e->n_pending;
+
+    memcpy(out, e->pending, n * sizeof *out);
+    e->n_pending = 0;
+    return n;
 }
 
 void
@@ -84,7 +125,7 @@ ipoib_mcast_table_get(struct ipoib_mcast_table *t, const struct ib_gid *mgid,
     return e;
 }
 
-void
+size_t
 ipoib_mcast_table_expire(struct ipoib_mcast_table *t, long long int now,
                          long long int idle_ms, long long int retry_ms,
                          void (*leave)(const struct ipoib_mcast_entry *,
@@ -92,6 +133,7 @@ ipoib_mcast_table_expire(struct ipoib_mcast_table *t, long long int now,
                          void *aux)
 {
     struct ipoib_mcast_entry *e;
+    size_t n_freed = 0;
 
     HMAP_FOR_EACH_SAFE (e, node, &t->groups) {
         bool expired;
@@ -106,7 +148,8 @@ ipoib_mcast_table_expire(struct ipoib_mcast_table *t, long long int now,
         }
         if (expired) {
             hmap_remove(&t->groups, &e->node);
-            free(e);
+            n_freed += free_entry(e);
         }
     }
+    return n_freed;
 }

@@ -25,6 +25,7 @@
 #include "lib/ipoib-neigh.h"
 #include "lib/ipoib-vif.h"
 #include "lib/ipoib-xlate.h"
+#include "netdev-ipoib/ipoib-mcast-listen.h"
 #include "netdev-ipoib/ipoib-mcast-table.h"
 #include "netdev-ipoib/ipoib-path-cache.h"
 #include "dp-packet.h"
@@ -39,6 +40,12 @@ enum ipoib_link_state {
     IPOIB_LINK_JOINING,         /* Port ACTIVE, broadcast join sent. */
     IPOIB_LINK_UP,              /* Broadcast group joined, QPs made. */
 };
+
+/* How long an SA request may stay unanswered before it is sent again. */
+#define IPOIB_SA_RETRY_MS 2000
+
+/* Groups a port may be a full member of for its VMs. */
+#define IPOIB_MAX_LISTEN_GROUPS 256
 
 /* Drop reasons counted by the netdev itself, beyond the translator's. */
 enum ipoib_netdev_drop {
@@ -87,7 +94,8 @@ struct netdev_ipoib {
     struct ipoib_neigh_table neighs OVS_GUARDED;
     struct ipoib_xlate xlate OVS_GUARDED;
     struct ipoib_path_cache paths OVS_GUARDED;
-    struct ipoib_mcast_table mcast OVS_GUARDED;
+    struct ipoib_mcast_table mcast OVS_GUARDED;     /* Send-only. */
+    struct ipoib_listen_table listen OVS_GUARDED;   /* Full member. */
 
     /* What the Ethernet side sees. */
     struct eth_addr hwaddr OVS_GUARDED;
@@ -99,6 +107,9 @@ struct netdev_ipoib {
     struct netdev_stats stats OVS_GUARDED;
     uint64_t xlate_drops[IPOIB_N_DROPS] OVS_GUARDED;
     uint64_t netdev_drops[IPOIB_N_NDROPS] OVS_GUARDED;
+    uint64_t snoop_reports OVS_GUARDED;     /* MLD/IGMP reports seen. */
+    uint64_t snoop_malformed OVS_GUARDED;   /* Bad reports, ignored. */
+    uint64_t snoop_refused OVS_GUARDED;     /* Groups not taken: full. */
 };
 
 struct netdev_rxq_ipoib {
@@ -125,7 +136,30 @@ void netdev_ipoib_rxq_wait(struct netdev_rxq *);
 void netdev_ipoib_path_done(struct netdev_ipoib *dev,
                             const struct ipoib_event *)
     OVS_REQUIRES(dev->mutex);
+/* Sends the packets that waited for 'e''s send-only join, or drops them. */
+void netdev_ipoib_mcast_done(struct netdev_ipoib *dev,
+                             struct ipoib_mcast_entry *e)
+    OVS_REQUIRES(dev->mutex);
 const char *netdev_ipoib_drop_name(enum ipoib_netdev_drop);
+
+/* ipoib-membership.c: the groups received for the VMs. */
+void netdev_ipoib_snoop(struct netdev_ipoib *, const struct dp_packet *,
+                        long long int now)
+    OVS_REQUIRES(dev->mutex);
+void netdev_ipoib_listen_forget_mac(struct netdev_ipoib *, struct eth_addr)
+    OVS_REQUIRES(dev->mutex);
+void netdev_ipoib_listen_link_up(struct netdev_ipoib *)
+    OVS_REQUIRES(dev->mutex);
+void netdev_ipoib_listen_link_down(struct netdev_ipoib *)
+    OVS_REQUIRES(dev->mutex);
+/* Returns true if 'ev' answered one of the port's full joins. */
+bool netdev_ipoib_listen_join_done(struct netdev_ipoib *,
+                                   const struct ipoib_event *)
+    OVS_REQUIRES(dev->mutex);
+/* Sends the full joins that are due: only for 'mgid' if nonnull. */
+void netdev_ipoib_listen_retry(struct netdev_ipoib *, const struct ib_gid *,
+                               long long int now)
+    OVS_REQUIRES(dev->mutex);
 
 /* netdev-ipoib.c. */
 int netdev_ipoib_vif_make_qp(struct netdev_ipoib *dev, struct ipoib_vif *)

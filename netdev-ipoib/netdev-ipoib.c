@@ -45,10 +45,8 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define IPOIB_MAX_PATHS 16384
 #define IPOIB_MAX_MCAST_GROUPS 1024
 
-/* How often housekeeping runs (ageing, retries), and how long an SA
- * request may stay unanswered before it is sent again. */
+/* How often housekeeping runs (ageing, retries). */
 #define IPOIB_HOUSEKEEPING_MS 1000
-#define IPOIB_SA_RETRY_MS 2000
 #define IPOIB_PATH_IDLE_MS (10 * 60 * 1000)
 #define IPOIB_MCAST_IDLE_MS (5 * 60 * 1000)
 
@@ -118,6 +116,7 @@ netdev_ipoib_construct(struct netdev *netdev)
     dev->xlate.mtu = dev->mtu;
     ipoib_path_cache_init(&dev->paths, IPOIB_MAX_PATHS);
     ipoib_mcast_table_init(&dev->mcast, IPOIB_MAX_MCAST_GROUPS);
+    ipoib_listen_table_init(&dev->listen, IPOIB_MAX_LISTEN_GROUPS);
     ovs_mutex_unlock(&dev->mutex);
 
     ovs_mutex_lock(&ipoib_netdevs_mutex);
@@ -158,6 +157,7 @@ netdev_ipoib_destruct(struct netdev *netdev)
     ipoib_neigh_table_destroy(&dev->neighs);
     ipoib_path_cache_destroy(&dev->paths);
     ipoib_mcast_table_destroy(&dev->mcast);
+    ipoib_listen_table_destroy(&dev->listen);
     free(dev->backend);
     free(dev->device);
     free(dev->fabric);
@@ -562,6 +562,7 @@ netdev_ipoib_link_up(struct netdev_ipoib *dev,
     IPOIB_VIF_FOR_EACH (vif, &dev->vifs) {
         netdev_ipoib_vif_make_qp(dev, vif);
     }
+    netdev_ipoib_listen_link_up(dev);
     char gid_s[IB_GID_STRLEN];
     VLOG_INFO("%s: link up: lid %"PRIu16" gid %s qpn 0x%06"PRIx32" pkey "
               "0x%04"PRIx16" qkey 0x%"PRIx32" mtu %d", name, dev->attr.lid,
@@ -587,6 +588,7 @@ netdev_ipoib_link_down(struct netdev_ipoib *dev)
         vif_destroy_qp(vif, dev);
         ipoib_vif_set_qp(&dev->vifs, vif, 0, vif->pkey);
     }
+    netdev_ipoib_listen_link_down(dev);
     if (dev->host_qpn) {
         dev->tclass->detach_mcast(dev->port, dev->host_qpn, &dev->bcast.mgid,
                                   dev->bcast.mlid);
@@ -594,7 +596,8 @@ netdev_ipoib_link_down(struct netdev_ipoib *dev)
         dev->host_qpn = 0;
     }
     ipoib_path_cache_flush(&dev->paths);
-    ipoib_mcast_table_flush(&dev->mcast);
+    dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]
+        += ipoib_mcast_table_flush(&dev->mcast);
     dev->link = IPOIB_LINK_DOWN;
     netdev_change_seq_changed(&dev->up);
 }
@@ -638,13 +641,19 @@ netdev_ipoib_join_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
         return;
     }
 
+    if (netdev_ipoib_listen_join_done(dev, ev)) {
+        return;
+    }
     struct ipoib_mcast_entry *e = ipoib_mcast_table_find(&dev->mcast,
                                                          &group->mgid);
-    if (e) {
+    if (e && e->state == IPOIB_MCAST_JOINING) {
         e->state = ev->status ? IPOIB_MCAST_FAILED : IPOIB_MCAST_JOINED;
         if (!ev->status) {
             e->group = *group;
         }
+        netdev_ipoib_mcast_done(dev, e);
+        /* A full join of the group may have waited for this answer. */
+        netdev_ipoib_listen_retry(dev, &group->mgid, time_msec());
     }
 }
 
@@ -688,6 +697,7 @@ expire_vif(struct ipoib_vif *vif, void *dev_)
     VLOG_INFO("%s: learned VIF "ETH_ADDR_FMT" idle, freeing QP 0x%06"PRIx32,
               netdev_get_name(&dev->up), ETH_ADDR_ARGS(vif->mac), vif->qpn);
     vif_destroy_qp(vif, dev);
+    netdev_ipoib_listen_forget_mac(dev, vif->mac);
 }
 
 static void
@@ -710,8 +720,12 @@ netdev_ipoib_housekeeping(struct netdev_ipoib *dev, long long int now)
     ipoib_path_cache_expire(&dev->paths, now, IPOIB_PATH_IDLE_MS,
                             IPOIB_SA_RETRY_MS);
     if (dev->port) {
-        ipoib_mcast_table_expire(&dev->mcast, now, IPOIB_MCAST_IDLE_MS,
-                                 IPOIB_SA_RETRY_MS, leave_mcast_group, dev);
+        dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]
+            += ipoib_mcast_table_expire(&dev->mcast, now,
+                                        IPOIB_MCAST_IDLE_MS,
+                                        IPOIB_SA_RETRY_MS,
+                                        leave_mcast_group, dev);
+        netdev_ipoib_listen_retry(dev, NULL, now);
     }
 }
 
@@ -796,6 +810,7 @@ netdev_ipoib_apply_vif_specs(struct netdev_ipoib *dev,
             VLOG_INFO("%s: VIF "ETH_ADDR_FMT" (%s) removed", name,
                       ETH_ADDR_ARGS(vif->mac), vif->iface);
             vif_destroy_qp(vif, dev);
+            netdev_ipoib_listen_forget_mac(dev, vif->mac);
             ipoib_vif_remove(&dev->vifs, vif);
         }
     }
@@ -1023,6 +1038,14 @@ netdev_ipoib_get_custom_stats(const struct netdev *netdev,
                        dev->neighs.n_collisions);
     add_custom_counter(cs, &allocated, "", "paths",
                        ipoib_path_cache_count(&dev->paths));
+    add_custom_counter(cs, &allocated, "", "mcast_groups",
+                       ipoib_listen_table_count(&dev->listen));
+    add_custom_counter(cs, &allocated, "", "mcast_snoop_reports",
+                       dev->snoop_reports);
+    add_custom_counter(cs, &allocated, "", "mcast_snoop_malformed",
+                       dev->snoop_malformed);
+    add_custom_counter(cs, &allocated, "", "mcast_snoop_refused",
+                       dev->snoop_refused);
     if (dev->port) {
         dev->tclass->get_stats(dev->port, &ps);
         add_custom_counter(cs, &allocated, "port_", "rx_dropped_no_qp",
