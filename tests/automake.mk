@@ -6,6 +6,7 @@ TESTSUITE_AT = \
 	tests/ipoib-macros.at \
 	tests/ipoib-wire.at \
 	tests/ipoib-xlate.at \
+	tests/ipoib-snoop.at \
 	tests/ipoib-fabric.at \
 	tests/ipoib-netdev.at \
 	tests/ipoib-e2e.at \
@@ -53,3 +54,9 @@ tests_perf_bench_codec_LDADD = lib/libipoib.a $(OVS_LIBS)
 tests_perf_bench_codec_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=posix_memalign
 EXTRA_DIST += tests/perf/bench-codec.sh
+
+# The MLD/IGMP report parser (tests/ipoib-snoop.at).
+check_PROGRAMS += tests/test-ipoib-snoop
+tests_test_ipoib_snoop_SOURCES = tests/test-ipoib-snoop.c
+tests_test_ipoib_snoop_LDADD = netdev-ipoib/libnetdev-ipoib.a lib/libipoib.a \
+	$(OVS_LIBS)
