@@ -336,8 +336,14 @@ static void
 netdev_ipoib_set_error(struct netdev_ipoib *dev, const char *error)
     OVS_REQUIRES(dev->mutex)
 {
+    if (nullable_string_is_equal(error, dev->config_error)) {
+        return;
+    }
     free(dev->config_error);
-    dev->config_error = error ? xstrdup(error) : NULL;
+    dev->config_error = nullable_xstrdup(error);
+    /* The bridge copies get_status() to the database only when the
+     * netdev says something changed. */
+    netdev_change_seq_changed(&dev->up);
 }
 
 static void
