@@ -340,6 +340,27 @@ netdev_ipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
     return 0;
 }
 
+/* Sends the 'n_ok' descriptors made from packets that waited (for a path
+ * or a multicast join), counts what went and what did not, and frees all
+ * 'n' waiting packets. */
+static void
+send_waiting(struct netdev_ipoib *dev, const struct ipoib_tx_desc *descs,
+             int n_ok, struct ipoib_pending_tx *pending, int n)
+    OVS_REQUIRES(dev->mutex)
+{
+    int sent = n_ok ? dev->tclass->send(dev->port, descs, n_ok) : 0;
+    uint64_t bytes = 0;
+
+    for (int i = 0; i < sent; i++) {
+        bytes += descs[i].len;
+    }
+    dev->netdev_drops[IPOIB_NDROP_TX_FULL] += n_ok - sent;
+    account_tx(dev, sent, bytes, n - sent);
+    for (int i = 0; i < n; i++) {
+        dp_packet_delete(pending[i].packet);
+    }
+}
+
 /* Sends the packets that waited for a path, or drops them. */
 void
 netdev_ipoib_path_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
@@ -386,16 +407,7 @@ netdev_ipoib_path_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
         }
     }
 
-    int sent = n_ok ? dev->tclass->send(dev->port, descs, n_ok) : 0;
-    uint64_t bytes = 0;
-    for (int i = 0; i < sent; i++) {
-        bytes += descs[i].len;
-    }
-    dev->netdev_drops[IPOIB_NDROP_TX_FULL] += n_ok - sent;
-    account_tx(dev, sent, bytes, n - sent);
-    for (int i = 0; i < n; i++) {
-        dp_packet_delete(pending[i].packet);
-    }
+    send_waiting(dev, descs, n_ok, pending, n);
 }
 
 void
@@ -418,16 +430,7 @@ netdev_ipoib_mcast_done(struct netdev_ipoib *dev, struct ipoib_mcast_entry *e)
         }
     }
 
-    int sent = n_ok ? dev->tclass->send(dev->port, descs, n_ok) : 0;
-    uint64_t bytes = 0;
-    for (int i = 0; i < sent; i++) {
-        bytes += descs[i].len;
-    }
-    dev->netdev_drops[IPOIB_NDROP_TX_FULL] += n_ok - sent;
-    account_tx(dev, sent, bytes, n - sent);
-    for (int i = 0; i < n; i++) {
-        dp_packet_delete(pending[i].packet);
-    }
+    send_waiting(dev, descs, n_ok, pending, n);
 }
 
 /* Receiving. */

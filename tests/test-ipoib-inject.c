@@ -24,6 +24,7 @@
 #include "openvswitch/util.h"
 #include "timeval.h"
 #include "transport/ipoib-transport.h"
+#include "openvswitch/ofpbuf.h"
 #include "util.h"
 
 /* test-ipoib-inject SOCKET bcast HEX
@@ -58,20 +59,15 @@ wait_for_event(struct ipoib_port *port, enum ipoib_event_type type,
     }
 }
 
-static size_t
-parse_hex(const char *s, uint8_t *buf, size_t size)
+/* Parses the hex string 's' into 'buf' (OVS's own hex parser), dying on
+ * anything that is not hex. */
+static void
+parse_hex(const char *s, struct ofpbuf *buf)
 {
-    size_t n = 0;
-
-    while (s[0] && s[1] && n < size) {
-        unsigned int byte;
-        if (sscanf(s, "%2x", &byte) != 1) {
-            ovs_fatal(0, "%s: not hex", s);
-        }
-        buf[n++] = byte;
-        s += 2;
+    const char *end = ofpbuf_put_hex(buf, s, NULL);
+    if (*end) {
+        ovs_fatal(0, "%s: not hex", s);
     }
-    return n;
 }
 
 int
@@ -83,7 +79,7 @@ main(int argc, char *argv[])
     struct ipoib_port *port;
     struct ipoib_event ev;
     struct ib_gid mgid;
-    uint8_t payload[4096];
+    struct ofpbuf payload;
     uint32_t qpn;
 
     set_program_name(argv[0]);
@@ -91,7 +87,9 @@ main(int argc, char *argv[])
         ovs_fatal(0, "usage: %s SOCKET bcast HEX", argv[0]);
     }
     cfg.fabric = argv[1];
-    size_t len = parse_hex(argv[3], payload, sizeof payload);
+    ofpbuf_init(&payload, 0);
+    parse_hex(argv[3], &payload);
+    size_t len = payload.size;
 
     int error = tc->open(&cfg, &port);
     if (error) {
@@ -121,12 +119,13 @@ main(int argc, char *argv[])
         .pkey = IB_DEFAULT_PKEY,
         .global = true,
         .dgid = mgid,
-        .data = payload,
+        .data = payload.data,
         .len = len,
     };
     int sent = tc->send(port, &d, 1);
     printf("sent %d datagram(s) of %"PRIuSIZE" bytes from qpn 0x%06"PRIx32
            "\n", sent, len, qpn);
     tc->close(port);
+    ofpbuf_uninit(&payload);
     return sent == 1 ? 0 : 1;
 }

@@ -21,6 +21,7 @@
 
 #include "netdev-ipoib/ipoib-mcast-snoop.h"
 #include "packets.h"
+#include "openvswitch/ofpbuf.h"
 #include "util.h"
 
 /* test-ipoib-snoop HEX...
@@ -29,20 +30,15 @@
  * does for frames a VM sends, and prints what it found: "none",
  * "malformed", or the reporter and one line per group record. */
 
-static size_t
-parse_hex(const char *s, uint8_t *buf, size_t size)
+/* Parses the hex string 's' into 'buf' (OVS's own hex parser), dying on
+ * anything that is not hex. */
+static void
+parse_hex(const char *s, struct ofpbuf *buf)
 {
-    size_t n = 0;
-
-    while (s[0] && s[1] && n < size) {
-        unsigned int byte;
-        if (sscanf(s, "%2x", &byte) != 1) {
-            ovs_fatal(0, "%s: not hex", s);
-        }
-        buf[n++] = byte;
-        s += 2;
+    const char *end = ofpbuf_put_hex(buf, s, NULL);
+    if (*end) {
+        ovs_fatal(0, "%s: not hex", s);
     }
-    return n;
 }
 
 static void
@@ -61,14 +57,14 @@ print_record(const struct ipoib_snoop_record *r)
 int
 main(int argc, char *argv[])
 {
-    static uint8_t frame[9000];
-
     set_program_name(argv[0]);
     for (int i = 1; i < argc; i++) {
         struct ipoib_snoop_report report;
-        size_t len = parse_hex(argv[i], frame, sizeof frame);
+        struct ofpbuf frame;
 
-        switch (ipoib_mcast_snoop_parse(frame, len, &report)) {
+        ofpbuf_init(&frame, 0);
+        parse_hex(argv[i], &frame);
+        switch (ipoib_mcast_snoop_parse(frame.data, frame.size, &report)) {
         case IPOIB_SNOOP_NONE:
             printf("none\n");
             break;
@@ -84,6 +80,7 @@ main(int argc, char *argv[])
             }
             break;
         }
+        ofpbuf_uninit(&frame);
     }
     return 0;
 }
