@@ -251,6 +251,14 @@ prepare_tx(struct netdev_ipoib *dev, struct dp_packet *p, long long int now,
     enum ipoib_drop drop;
 
     *queued = false;
+    const struct eth_header *eth = dp_packet_eth(p);
+    if (eth && dp_packet_size(p) >= ETH_HEADER_LEN
+        && !netdev_ipoib_source_allowed(dev, p->md.in_port.odp_port,
+                                        eth->eth_src)) {
+        /* A VM using another VIF's MAC would send from that VIF's QP. */
+        dev->xlate_drops[IPOIB_DROP_SPOOF]++;
+        return false;
+    }
     if (dp_packet_tailroom(p) < IPOIB_XLATE_TAILROOM) {
         /* ARP grows on its way to IPoIB; rare enough to copy. */
         dp_packet_prealloc_tailroom(p, IPOIB_XLATE_TAILROOM);

@@ -89,6 +89,10 @@ struct netdev_ipoib {
     long long int carrier_resets OVS_GUARDED;
     long long int next_housekeeping OVS_GUARDED;
 
+    /* The datapath port of each database VIF (struct ipoib_vif_port), to
+     * refuse frames from that port with another source MAC. */
+    struct hmap vif_ports OVS_GUARDED;
+
     /* Translation state. */
     struct ipoib_vif_table vifs OVS_GUARDED;
     struct ipoib_neigh_table neighs OVS_GUARDED;
@@ -110,6 +114,13 @@ struct netdev_ipoib {
     uint64_t snoop_reports OVS_GUARDED;     /* MLD/IGMP reports seen. */
     uint64_t snoop_malformed OVS_GUARDED;   /* Bad reports, ignored. */
     uint64_t snoop_refused OVS_GUARDED;     /* Groups not taken: full. */
+};
+
+/* A VIF's datapath port and the only source MAC allowed from it. */
+struct ipoib_vif_port {
+    struct hmap_node node;      /* In netdev_ipoib's 'vif_ports'. */
+    odp_port_t port;
+    struct eth_addr mac;
 };
 
 struct netdev_rxq_ipoib {
@@ -162,6 +173,11 @@ void netdev_ipoib_listen_retry(struct netdev_ipoib *, const struct ib_gid *,
     OVS_REQUIRES(dev->mutex);
 
 /* netdev-ipoib.c. */
+/* Returns false if a frame from datapath port 'in_port' may not carry
+ * source MAC 'src': the port belongs to a database VIF with another MAC. */
+bool netdev_ipoib_source_allowed(const struct netdev_ipoib *dev,
+                                 odp_port_t in_port, struct eth_addr src)
+    OVS_REQUIRES(dev->mutex);
 int netdev_ipoib_vif_make_qp(struct netdev_ipoib *dev, struct ipoib_vif *)
     OVS_REQUIRES(dev->mutex);
 extern struct ovs_mutex ipoib_netdevs_mutex;

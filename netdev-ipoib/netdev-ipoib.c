@@ -22,6 +22,8 @@
 #include <stdlib.h>
 
 #include "dirs.h"
+#include "hash.h"
+#include "odp-util.h"
 #include "netdev-ipoib/netdev-ipoib-private.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/shash.h"
@@ -71,6 +73,8 @@ static void netdev_ipoib_link_down(struct netdev_ipoib *)
     OVS_REQUIRES(dev->mutex);
 static void netdev_ipoib_close_port(struct netdev_ipoib *)
     OVS_REQUIRES(dev->mutex);
+static void netdev_ipoib_clear_vif_ports(struct netdev_ipoib *)
+    OVS_REQUIRES(dev->mutex);
 
 static struct netdev *
 netdev_ipoib_alloc(void)
@@ -114,6 +118,7 @@ netdev_ipoib_construct(struct netdev *netdev)
     dev->xlate.pkey = dev->pkey;
     dev->xlate.scope = dev->mcast_scope;
     dev->xlate.mtu = dev->mtu;
+    hmap_init(&dev->vif_ports);
     ipoib_path_cache_init(&dev->paths, IPOIB_MAX_PATHS);
     ipoib_mcast_table_init(&dev->mcast, IPOIB_MAX_MCAST_GROUPS);
     ipoib_listen_table_init(&dev->listen, IPOIB_MAX_LISTEN_GROUPS);
@@ -155,6 +160,8 @@ netdev_ipoib_destruct(struct netdev *netdev)
     netdev_ipoib_close_port(dev);
     ipoib_vif_table_destroy(&dev->vifs, NULL, NULL);
     ipoib_neigh_table_destroy(&dev->neighs);
+    netdev_ipoib_clear_vif_ports(dev);
+    hmap_destroy(&dev->vif_ports);
     ipoib_path_cache_destroy(&dev->paths);
     ipoib_mcast_table_destroy(&dev->mcast);
     ipoib_listen_table_destroy(&dev->listen);
@@ -789,6 +796,53 @@ netdev_ipoib_wait(const struct netdev_class *class OVS_UNUSED)
 
 /* VIFs from the database. */
 
+static void
+netdev_ipoib_clear_vif_ports(struct netdev_ipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_vif_port *vp;
+
+    HMAP_FOR_EACH_POP (vp, node, &dev->vif_ports) {
+        free(vp);
+    }
+}
+
+/* Binds each database VIF with a known datapath port to that port. */
+static void
+netdev_ipoib_set_vif_ports(struct netdev_ipoib *dev,
+                           const struct vif_spec_list *list)
+    OVS_REQUIRES(dev->mutex)
+{
+    netdev_ipoib_clear_vif_ports(dev);
+    for (size_t i = 0; i < list->n; i++) {
+        const struct netdev_ipoib_vif_spec *spec = &list->specs[i];
+
+        if (spec->odp_port != ODPP_NONE) {
+            struct ipoib_vif_port *vp = xmalloc(sizeof *vp);
+            vp->port = spec->odp_port;
+            vp->mac = spec->mac;
+            hmap_insert(&dev->vif_ports, &vp->node,
+                        hash_int(odp_to_u32(spec->odp_port), 0));
+        }
+    }
+}
+
+bool
+netdev_ipoib_source_allowed(const struct netdev_ipoib *dev,
+                            odp_port_t in_port, struct eth_addr src)
+    OVS_REQUIRES(dev->mutex)
+{
+    const struct ipoib_vif_port *vp;
+
+    HMAP_FOR_EACH_WITH_HASH (vp, node, hash_int(odp_to_u32(in_port), 0),
+                             &dev->vif_ports) {
+        if (vp->port == in_port) {
+            return eth_addr_equals(vp->mac, src);
+        }
+    }
+    return true;
+}
+
 static bool
 spec_list_has(const struct vif_spec_list *list, const struct ipoib_vif *vif)
 {
@@ -809,6 +863,8 @@ netdev_ipoib_apply_vif_specs(struct netdev_ipoib *dev,
 {
     const char *name = netdev_get_name(&dev->up);
     struct ipoib_vif *vif;
+
+    netdev_ipoib_set_vif_ports(dev, list);
 
     /* Database VIFs that are gone. */
     IPOIB_VIF_FOR_EACH_SAFE (vif, &dev->vifs) {

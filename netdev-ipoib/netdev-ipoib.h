@@ -33,6 +33,9 @@ struct netdev_ipoib_vif_spec {
     int vlan;                   /* Access tag, or -1 for none. */
     bool host;                  /* The hypervisor's own (internal) port. */
     char iface[64];             /* Interface name, for listings. */
+    odp_port_t odp_port;        /* Its datapath port, ODPP_NONE if not
+                                 * known (yet): frames from that port must
+                                 * carry 'mac' as their source. */
 };
 
 /* Replaces the database VIFs of the ipoib port named 'netdev_name' with the

@@ -17,6 +17,8 @@
 
 #include "ofproto-plugin/ipoib-vif-monitor.h"
 
+#include "dpif.h"
+#include "odp-util.h"
 #include "netdev-ipoib/netdev-ipoib.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -32,6 +34,15 @@ VLOG_DEFINE_THIS_MODULE(ipoib_vif_monitor);
  * itself, so we monitor only the few columns we need. */
 static struct ovsdb_idl *idl;
 static unsigned int last_seqno;
+
+/* The userspace datapath that every datapath_type=netdev bridge shares:
+ * VIFs are bound to their datapath ports, so that a VM cannot send with
+ * another VIF's MAC (and so from its QPN). */
+static struct dpif *netdev_dpif;
+
+/* True while some VIF's datapath port is not known: the bridge may add the
+ * port after this module has seen the database change. */
+static bool ports_unresolved;
 
 void
 ipoib_vif_monitor_init(const char *remote)
@@ -73,6 +84,19 @@ vif_spec_from_iface(const struct ovsrec_port *port,
     spec->vlan = port->n_tag ? *port->tag : -1;
     spec->host = host;
     ovs_strlcpy(spec->iface, iface->name, sizeof spec->iface);
+    spec->odp_port = ODPP_NONE;
+
+    struct dpif_port dpif_port;
+    if (!netdev_dpif) {
+        dpif_open("ovs-netdev", "netdev", &netdev_dpif);
+    }
+    if (netdev_dpif
+        && !dpif_port_query_by_name(netdev_dpif, iface->name, &dpif_port)) {
+        spec->odp_port = dpif_port.port_no;
+        dpif_port_destroy(&dpif_port);
+    } else {
+        ports_unresolved = true;
+    }
     return true;
 }
 
@@ -119,10 +143,11 @@ ipoib_vif_monitor_run(void)
     }
     ovsdb_idl_run(idl);
     unsigned int seqno = ovsdb_idl_get_seqno(idl);
-    if (seqno == last_seqno) {
+    if (seqno == last_seqno && !ports_unresolved) {
         return;
     }
     last_seqno = seqno;
+    ports_unresolved = false;
 
     const struct ovsrec_bridge *br;
     OVSREC_BRIDGE_FOR_EACH (br, idl) {
