@@ -60,3 +60,9 @@ check_PROGRAMS += tests/test-ipoib-snoop
 tests_test_ipoib_snoop_SOURCES = tests/test-ipoib-snoop.c
 tests_test_ipoib_snoop_LDADD = netdev-ipoib/libnetdev-ipoib.a lib/libipoib.a \
 	$(OVS_LIBS)
+
+check_PROGRAMS += tests/perf/bench-scale
+tests_perf_bench_scale_SOURCES = tests/perf/bench-scale.c
+tests_perf_bench_scale_LDADD = netdev-ipoib/libnetdev-ipoib.a \
+	transport/libtransport.a fabric/libfabric.a lib/libipoib.a $(OVS_LIBS)
+EXTRA_DIST += tests/perf/bench-scale.sh

@@ -54,7 +54,7 @@ VLOG_DEFINE_THIS_MODULE(transport_sim);
 
 /* Like a real HCA, the first QPNs are reserved. */
 #define FIRST_QPN 0x48
-#define MAX_QPS 4096
+#define MAX_QPS 65536
 #define MAX_ATTACHMENTS 4096
 #define MAX_EVENTS 1024
 #define MAX_PENDING 1024
