@@ -1,7 +1,11 @@
 # Our ovs-vswitchd: OVS's own vswitchd objects, unchanged, plus the plugin
 # that registers the ipoib netdev class (see ofproto-plugin/ipoib-plugin.c
-# for why it is linked with --wrap).
-sbin_PROGRAMS += vswitchd/ovs-vswitchd
+# for why it is linked with --wrap).  It is installed in its own directory,
+# not in sbindir beside (or over) the distribution's ovs-vswitchd: OVS's
+# ovs-ctl runs it from there when OVS_SBINDIR names that directory (see
+# debian/ovs-vswitchd.service.d/ovs-ipoib.conf).
+ipoibsbindir = $(libexecdir)/ovs-ipoib
+ipoibsbin_PROGRAMS = vswitchd/ovs-vswitchd
 vswitchd_ovs_vswitchd_SOURCES = \
 	ofproto-plugin/ipoib-plugin.c \
 	ofproto-plugin/ipoib-unixctl.c \
@@ -19,6 +23,6 @@ vswitchd_ovs_vswitchd_LDADD = \
 	transport/libtransport.a \
 	fabric/libfabric.a \
 	lib/libipoib.a \
-	$(OVS_LIBS)
+	$(OVS_LIBS) $(RDMA_LIBS)
 vswitchd_ovs_vswitchd_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=bridge_init -Wl,--wrap=bridge_run -Wl,--wrap=bridge_wait
