@@ -9,8 +9,10 @@ PACKAGES="
     openvswitch-source libssl-dev libcap-ng-dev libunbound-dev
     python3
     libibverbs-dev librdmacm-dev libibumad-dev opensm ibsim-utils
+    infiniband-diags ibverbs-utils
     iproute2 iputils-ping ethtool iperf3 procps psmisc tshark
     python3-scapy
+    dnsmasq-base isc-dhcp-client udhcpc
 "
 
 missing=

@@ -40,4 +40,4 @@ tests_test_fabric_LDADD = \
 	transport/libtransport.a \
 	fabric/libfabric.a \
 	lib/libipoib.a \
-	$(OVS_LIBS)
+	$(OVS_LIBS) $(RDMA_LIBS)

@@ -53,6 +53,9 @@ struct fabric_pkt_meta {
 
 #define FABRIC_PKT_F_GRH 0x1
 #define FABRIC_PKT_F_MCAST 0x2
+#define FABRIC_PKT_F_CSUM_OK 0x4    /* The sending HCA filled the L3/L4
+                                     * checksums: the receiving HCA reports
+                                     * them verified (a lossless copy). */
 
 struct fabric_ring_slot {
     atomic_uint64_t seq;

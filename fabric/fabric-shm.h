@@ -105,6 +105,15 @@
 #define FABRIC_SHM_MAGIC 0x49504f4942534d31ULL   /* "IPOIBSM1" */
 #define FABRIC_SHM_VERSION 1
 
+/* Offloads of the simulated HCAs ('hca_offloads' in the header), modelled
+ * on ConnectX: checksums filled on send and verified on receive, and large
+ * send (LSO): the sending HCA cuts a TCP packet into MTU-sized datagrams.
+ * The receiving port only ever gets datagrams no larger than its MTU. */
+#define FABRIC_HCA_CSUM 0x1
+#define FABRIC_HCA_LSO 0x2
+#define FABRIC_HCA_MAX_LSO 65536    /* Largest LSO packet (IPoIB header
+                                     * included), like mlx5's 64 KiB. */
+
 /* Hard limits; the daemon's actual numbers are in the header. */
 #define FABRIC_MAX_PORTS 256
 #define FABRIC_MAX_GROUPS 1024
@@ -148,7 +157,8 @@ struct fabric_shm_header {
     uint64_t ring_size;         /* Bytes per ring, header included. */
     uint64_t total_size;
     atomic_uint32_t capture;    /* Nonzero: send to the daemon's ring. */
-    uint32_t pad;
+    uint32_t hca_offloads;      /* FABRIC_HCA_*: what every simulated HCA
+                                 * does (ipoib-fabricd --hca-offloads). */
     char wake_dir[FABRIC_WAKE_DIR_LEN]; /* Absolute, NUL-terminated. */
 };
 

@@ -26,12 +26,22 @@ lib_libipoib_a_SOURCES = \
 	lib/ipoib-addr.h \
 	lib/ipoib-arp.c \
 	lib/ipoib-arp.h \
+	lib/ipoib-csum.c \
+	lib/ipoib-csum.h \
+	lib/ipoib-dhcp.c \
+	lib/ipoib-dhcp.h \
+	lib/ipoib-gro.c \
+	lib/ipoib-gro.h \
 	lib/ipoib-mac.c \
 	lib/ipoib-mac.h \
 	lib/ipoib-neigh.c \
 	lib/ipoib-neigh.h \
+	lib/ipoib-tso.c \
+	lib/ipoib-tso.h \
 	lib/ipoib-vif.c \
 	lib/ipoib-vif.h \
+	lib/ipoib-vif-addrs.c \
+	lib/ipoib-vif-addrs.h \
 	lib/ipoib-xlate.c \
 	lib/ipoib-xlate.h
 
@@ -40,7 +50,18 @@ check_PROGRAMS += tests/test-ib-wire
 tests_test_ib_wire_SOURCES = tests/test-ib-wire.c
 tests_test_ib_wire_LDADD = lib/libipoib.a $(OVS_LIBS)
 
+# The VIF address table of live migration (tests/ipoib-migration.at).
+check_PROGRAMS += tests/test-ipoib-vif-addrs
+tests_test_ipoib_vif_addrs_SOURCES = tests/test-ipoib-vif-addrs.c
+tests_test_ipoib_vif_addrs_LDADD = lib/libipoib.a $(OVS_LIBS)
+
 # Translation tests (tests/ipoib-xlate.at).
 check_PROGRAMS += tests/test-ipoib-xlate
 tests_test_ipoib_xlate_SOURCES = tests/test-ipoib-xlate.c
 tests_test_ipoib_xlate_LDADD = lib/libipoib.a $(OVS_LIBS)
+
+# Software offloads: segmentation, checksums, coalescing
+# (tests/ipoib-offload.at).
+check_PROGRAMS += tests/test-ipoib-offload
+tests_test_ipoib_offload_SOURCES = tests/test-ipoib-offload.c
+tests_test_ipoib_offload_LDADD = lib/libipoib.a $(OVS_LIBS)

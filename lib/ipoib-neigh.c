@@ -18,6 +18,7 @@
 #include "lib/ipoib-neigh.h"
 
 #include "hash.h"
+#include "openvswitch/dynamic-string.h"
 #include "lib/ipoib-mac.h"
 #include "packets.h"
 #include "util.h"
@@ -296,6 +297,53 @@ ipoib_neigh_add_ipv4(struct ipoib_neigh *neigh, ovs_be32 ipv4)
     }
     memmove(&neigh->ipv4[1], &neigh->ipv4[0], i * sizeof neigh->ipv4[0]);
     neigh->ipv4[0] = ipv4;
+}
+
+void
+ipoib_neigh_format_addrs(const struct ipoib_neigh *neigh, struct ds *out)
+{
+    ds_put_cstr(out, " IP=");
+    if (!neigh->n_ipv4) {
+        ds_put_cstr(out, "-");
+    }
+    for (size_t i = 0; i < neigh->n_ipv4; i++) {
+        ds_put_format(out, "%s"IP_FMT, i ? "," : "", IP_ARGS(neigh->ipv4[i]));
+    }
+    ds_put_cstr(out, " IP6=");
+    if (!neigh->n_ipv6) {
+        ds_put_cstr(out, "-");
+    }
+    for (size_t i = 0; i < neigh->n_ipv6; i++) {
+        if (i) {
+            ds_put_char(out, ',');
+        }
+        ipv6_format_addr(&neigh->ipv6[i], out);
+    }
+}
+
+void
+ipoib_neigh_add_ipv6(struct ipoib_neigh *neigh, const struct in6_addr *ipv6)
+{
+    size_t i;
+
+    if (!ipv6_addr_is_set(ipv6) || ipv6_addr_is_multicast(ipv6)) {
+        return;
+    }
+    /* Most-recent-first, as for IPv4. */
+    for (i = 0; i < neigh->n_ipv6; i++) {
+        if (ipv6_addr_equals(&neigh->ipv6[i], ipv6)) {
+            break;
+        }
+    }
+    if (i == neigh->n_ipv6) {
+        if (neigh->n_ipv6 < IPOIB_NEIGH_MAX_IPV6) {
+            neigh->n_ipv6++;
+        } else {
+            i = IPOIB_NEIGH_MAX_IPV6 - 1;
+        }
+    }
+    memmove(&neigh->ipv6[1], &neigh->ipv6[0], i * sizeof neigh->ipv6[0]);
+    neigh->ipv6[0] = *ipv6;
 }
 
 void

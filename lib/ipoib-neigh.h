@@ -39,6 +39,7 @@
  * table holds at most 'max_neighs' entries; learning more is refused and
  * counted.  Not thread-safe: the caller serializes access. */
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,8 +47,9 @@
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
 
-/* IPv4 addresses remembered per neighbor (for listings only). */
+/* IPv4 and IPv6 addresses remembered per neighbor (for listings only). */
 #define IPOIB_NEIGH_MAX_IPV4 4
+#define IPOIB_NEIGH_MAX_IPV6 4
 
 /* Highest salt tried before giving up on a MAC. */
 #define IPOIB_NEIGH_MAX_SALT 15
@@ -66,6 +68,8 @@ struct ipoib_neigh {
     uint16_t lid;               /* Port LID or IPOIB_LID_UNKNOWN. */
     size_t n_ipv4;
     ovs_be32 ipv4[IPOIB_NEIGH_MAX_IPV4]; /* Most recently seen first. */
+    size_t n_ipv6;
+    struct in6_addr ipv6[IPOIB_NEIGH_MAX_IPV6]; /* Likewise. */
     long long created_ms;
     long long last_used_ms;     /* Last packet to or from it. */
 };
@@ -110,6 +114,13 @@ struct ipoib_neigh *ipoib_neigh_learn(struct ipoib_neigh_table *,
 
 /* Records that 'neigh' uses 'ipv4' (network byte order).  Ignores 0. */
 void ipoib_neigh_add_ipv4(struct ipoib_neigh *, ovs_be32 ipv4);
+/* Appends " IP=a,b IP6=c,d" (or "-" for none) to 'out', for listings. */
+struct ds;
+void ipoib_neigh_format_addrs(const struct ipoib_neigh *, struct ds *out);
+
+/* Records that 'neigh' uses 'ipv6'.  Ignores the unspecified address and
+ * multicast. */
+void ipoib_neigh_add_ipv6(struct ipoib_neigh *, const struct in6_addr *);
 
 static inline void
 ipoib_neigh_set_flags(struct ipoib_neigh *neigh, uint8_t flags)

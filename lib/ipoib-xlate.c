@@ -19,6 +19,7 @@
 
 #include <string.h>
 #include "lib/ipoib-arp.h"
+#include "lib/ipoib-dhcp.h"
 #include "lib/ipoib-neigh.h"
 #include "lib/ipoib-vif.h"
 #include "packets.h"
@@ -140,6 +141,7 @@ ipoib_xlate_init(struct ipoib_xlate *x, struct ipoib_vif_table *vifs,
     x->scope = IPOIB_SCOPE_LINK_LOCAL;
     x->mtu = 2044;
     x->rewrite_nd = true;
+    x->vlan = IPOIB_VLAN_NONE;
     x->vifs = vifs;
     x->neighs = neighs;
 }
@@ -161,7 +163,10 @@ vif_for_hwaddr(const struct ipoib_xlate *x, const struct ipoib_hwaddr *hw)
     if (!ib_gid_equals(&gid, &x->gid)) {
         return NULL;
     }
-    return ipoib_vif_find_by_qpn(x->vifs, ipoib_hwaddr_qpn(hw));
+    struct ipoib_vif *vif = ipoib_vif_find_by_qpn(x->vifs,
+                                                  ipoib_hwaddr_qpn(hw));
+    /* A VIF of another VLAN sits in another partition. */
+    return vif && vif->vlan == x->vlan ? vif : NULL;
 }
 
 /* True if 'hw' names the endpoint (sqpn, sgid) that sent a packet; the GID
@@ -212,6 +217,29 @@ ipoib_xlate_mgid_to_mac(const struct ib_gid *mgid, struct eth_addr *mac)
         return true;
     }
     return false;
+}
+
+uint16_t
+ipoib_xlate_frame_vlan(const uint8_t *frame, size_t len)
+{
+    if (len < ETH_VLAN_HDR_LEN) {
+        return IPOIB_VLAN_NONE;
+    }
+    uint16_t type = get_be16(frame + ETH_TYPE_OFS);
+    if (type == ETH_TYPE_VLAN_8021AD) {
+        return IPOIB_VLAN_INVALID;
+    } else if (type != ETH_TYPE_VLAN_8021Q) {
+        return IPOIB_VLAN_NONE;
+    }
+    uint16_t vid = get_be16(frame + ETH_HDR_LEN) & VLAN_VID_MASK;
+    uint16_t inner = get_be16(frame + ETH_HDR_LEN + 2);
+    if (inner == ETH_TYPE_VLAN_8021Q || inner == ETH_TYPE_VLAN_8021AD
+        || vid == VLAN_VID_MASK) {
+        /* Stacked tags and the reserved VID 4095 name no partition. */
+        return IPOIB_VLAN_INVALID;
+    }
+    /* VID 0 is a priority tag: the frame is untagged for us. */
+    return vid ? vid : IPOIB_VLAN_NONE;
 }
 
 /* Buffer handling. */
@@ -485,8 +513,7 @@ static bool
 tx_lookup_hwaddr(const struct ipoib_xlate *x, struct eth_addr mac,
                  struct ipoib_hwaddr *hw)
 {
-    const struct ipoib_vif *vif = ipoib_vif_find(x->vifs, mac,
-                                                 IPOIB_VLAN_NONE);
+    const struct ipoib_vif *vif = ipoib_vif_find(x->vifs, mac, x->vlan);
     if (vif && vif->qpn) {
         ipoib_xlate_vif_hwaddr(x, vif, hw);
         return true;
@@ -644,11 +671,27 @@ tx_plan_ip(const struct ipoib_xlate *x, const struct ipoib_vif *vif,
     return drop;
 }
 
+/* Plans the RFC 4390 rewrite of a DHCP message that 'vif' sends in the
+ * IPv4 packet 'l3' ('ip_len' bytes), which may grow '*out_len'. */
+static enum ipoib_drop
+tx_plan_dhcp(const uint8_t *l3, size_t ip_len, const struct ipoib_vif *vif,
+             struct ipoib_dhcp_plan *dhcp, size_t *out_len)
+{
+    if (!ipoib_dhcp_is_candidate(l3, ip_len)) {
+        return IPOIB_DROP_NONE;
+    }
+    if (ipoib_dhcp_plan_tx(l3, ip_len, vif->mac, dhcp)) {
+        return IPOIB_DROP_MALFORMED;
+    }
+    *out_len += dhcp->growth;
+    return IPOIB_DROP_NONE;
+}
+
 /* Parses the Ethernet header into 'r'.  Returns the offset of the payload
  * or 0 with '*drop' set. */
 static size_t
-tx_parse_eth(const struct ipoib_buf *buf, struct ipoib_tx_result *r,
-             enum ipoib_drop *drop)
+tx_parse_eth(const struct ipoib_xlate *x, const struct ipoib_buf *buf,
+             struct ipoib_tx_result *r, enum ipoib_drop *drop)
 {
     const uint8_t *p = buf->data;
 
@@ -667,7 +710,18 @@ tx_parse_eth(const struct ipoib_buf *buf, struct ipoib_tx_result *r,
         }
         r->vlan = get_be16(p + ETH_HDR_LEN) & VLAN_VID_MASK;
         r->ether_type = get_be16(p + ETH_HDR_LEN + 2);
-        /* Tagged VIFs (VST) are not supported yet. */
+        /* The tag names the partition, which the caller chose by it: only
+         * one 802.1Q tag of this context's VLAN passes (or a priority
+         * tag, VID 0, in the untagged context). */
+        if (ipoib_xlate_frame_vlan(p, buf->len) != x->vlan) {
+            *drop = IPOIB_DROP_VLAN;
+            return 0;
+        }
+        r->vlan = x->vlan;
+        return ETH_VLAN_HDR_LEN;
+    }
+    if (x->vlan != IPOIB_VLAN_NONE) {
+        /* An untagged frame belongs to the port's own P_Key. */
         *drop = IPOIB_DROP_VLAN;
         return 0;
     }
@@ -683,7 +737,7 @@ ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
     memset(r, 0, sizeof *r);
     r->vlan = IPOIB_VLAN_NONE;
 
-    size_t l3_ofs = tx_parse_eth(buf, r, &drop);
+    size_t l3_ofs = tx_parse_eth(x, buf, r, &drop);
     if (!l3_ofs) {
         return drop;
     }
@@ -703,8 +757,7 @@ ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
         return IPOIB_DROP_MALFORMED;
     }
 
-    struct ipoib_vif *vif = ipoib_vif_find(x->vifs, r->src_mac,
-                                           IPOIB_VLAN_NONE);
+    struct ipoib_vif *vif = ipoib_vif_find(x->vifs, r->src_mac, x->vlan);
     r->vif = vif;
     if (!vif || !vif->qpn) {
         return IPOIB_DROP_VIF_MISS;
@@ -722,17 +775,22 @@ ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
      * instructions (tests/perf/bench-codec). */
     struct nd_plan nd;
     nd.n_opts = 0;
+    struct ipoib_dhcp_plan dhcp;
+    dhcp.rewrite = IPOIB_DHCP_KEEP;
     size_t out_len;
     if (is_arp_type(type)) {
         drop = tx_translate_arp(x, vif, &eth_arp, &ib_arp);
         out_len = IPOIB_ARP_IB_LEN;
     } else {
         drop = tx_plan_ip(x, vif, type, l3, ip_len, &nd, &out_len);
+        if (!drop && type == ETH_TYPE_IP) {
+            drop = tx_plan_dhcp(l3, ip_len, vif, &dhcp, &out_len);
+        }
     }
     if (drop) {
         return drop;
     }
-    if (out_len > x->mtu) {
+    if (out_len > x->mtu && !buf->tso) {
         return IPOIB_DROP_OVERSIZE;
     }
     if (l3_ofs + out_len > buf->len + buf->tailroom) {
@@ -745,6 +803,9 @@ ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
         ipoib_arp_ib_encode(l3, &ib_arp);
     } else if (nd.n_opts) {
         nd_rewrite(l3, &nd, true);
+    } else if (dhcp.rewrite) {
+        ipoib_dhcp_commit(l3, &dhcp);
+        ipoib_dhcp_xids_remember(&x->dhcp_xids, &dhcp, vif->mac, now_ms);
     }
     buf_reframe(buf, l3_ofs - IPOIB_ENCAP_LEN, IPOIB_ENCAP_LEN + out_len);
     put_be16(buf->data, type);
@@ -812,6 +873,21 @@ rx_find_sender(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
     return neigh;
 }
 
+/* The IPv6 address that an ND message's own link-layer option speaks for
+ * (an advertisement's target, otherwise the source), for listings.  An
+ * advertisement with options is long enough to hold its target. */
+static struct in6_addr
+nd_sender_addr(const uint8_t *ip6, const struct nd_plan *plan)
+{
+    enum { ND_TARGET_OFS = 8 };
+    struct in6_addr addr;
+
+    memcpy(&addr, (plan->icmp_type == ND_NEIGHBOR_ADVERT
+                   ? ip6 + IPV6_HDR_LEN + ND_TARGET_OFS
+                   : ip6 + IPV6_SRC_OFS), sizeof addr);
+    return addr;
+}
+
 /* Resolves the IPoIB addresses in the ND options of 'plan'. */
 static enum ipoib_drop
 rx_resolve_nd(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
@@ -832,6 +908,8 @@ rx_resolve_nd(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
             }
             ipoib_neigh_set_flags(sender, ipoib_hwaddr_flags(&hw));
             plan->mac[i] = sender->mac;
+            struct in6_addr sender_ip6 = nd_sender_addr(ip6, plan);
+            ipoib_neigh_add_ipv6(sender, &sender_ip6);
         } else {
             /* A Redirect's next hop: ours, or a neighbor to learn. */
             const struct ipoib_vif *vif = vif_for_hwaddr(x, &hw);
@@ -849,6 +927,25 @@ rx_resolve_nd(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
             }
         }
     }
+    return IPOIB_DROP_NONE;
+}
+
+/* Plans the RFC 4390 rewrite of a DHCP message from 'sender' in the IPv4
+ * packet 'l3' ('ip_len' bytes) toward 'vif' (NULL: a group).  Receive never
+ * grows a packet. */
+static enum ipoib_drop
+rx_plan_dhcp(const struct ipoib_xlate *x, const uint8_t *l3, size_t ip_len,
+             const struct ipoib_neigh *sender, const struct ipoib_vif *vif,
+             long long now_ms, struct ipoib_dhcp_plan *dhcp)
+{
+    if (!ipoib_dhcp_is_candidate(l3, ip_len)) {
+        return IPOIB_DROP_NONE;
+    }
+    if (ipoib_dhcp_plan_rx(l3, ip_len, sender->mac, vif ? &vif->mac : NULL,
+                           &x->dhcp_xids, now_ms, dhcp)) {
+        return IPOIB_DROP_MALFORMED;
+    }
+    ovs_assert(!dhcp->growth);
     return IPOIB_DROP_NONE;
 }
 
@@ -895,7 +992,9 @@ rx_resolve_dst(const struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
     }
 
     struct ipoib_vif *vif = ipoib_vif_find_by_qpn(x->vifs, meta->dqpn);
-    if (!vif) {
+    if (!vif || vif->vlan != x->vlan) {
+        /* The HCA checked the P_Key against the QP's, so a VIF of another
+         * VLAN here means the caller picked the wrong partition. */
         return IPOIB_DROP_NOT_FOR_US;
     }
     *dst_mac = vif->mac;
@@ -979,6 +1078,8 @@ ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
      * instructions (tests/perf/bench-codec). */
     struct nd_plan nd;
     nd.n_opts = 0;
+    struct ipoib_dhcp_plan dhcp;
+    dhcp.rewrite = IPOIB_DHCP_KEEP;
     size_t out_len;
     if (is_arp_type(type)) {
         drop = rx_translate_arp(x, meta, &ib_arp, now_ms, &sender, &eth_arp);
@@ -992,13 +1093,17 @@ ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
                 drop = rx_resolve_nd(x, meta, sender, l3, now_ms, &nd);
             }
         }
+        if (!drop && type == ETH_TYPE_IP) {
+            drop = rx_plan_dhcp(x, l3, ip_len, sender, vif, now_ms, &dhcp);
+        }
         out_len = ip_len - nd.n_opts * ND_OPT_GROWTH;
     }
     if (drop) {
         return drop;
     }
 
-    uint16_t vlan = vif ? vif->vlan : IPOIB_VLAN_NONE;
+    /* Multicast of a partition reaches the bridge tagged too. */
+    uint16_t vlan = x->vlan;
     size_t hdr_len = vlan == IPOIB_VLAN_NONE ? ETH_HDR_LEN : ETH_VLAN_HDR_LEN;
     if (hdr_len - IPOIB_ENCAP_LEN > buf->headroom) {
         return IPOIB_DROP_NO_ROOM;
@@ -1009,6 +1114,8 @@ ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
         ipoib_arp_eth_encode(l3, &eth_arp);
     } else if (nd.n_opts) {
         nd_rewrite(l3, &nd, false);
+    } else if (dhcp.rewrite) {
+        ipoib_dhcp_commit(l3, &dhcp);
     }
     buf_reframe(buf, (ptrdiff_t) IPOIB_ENCAP_LEN - (ptrdiff_t) hdr_len,
                 hdr_len + out_len);

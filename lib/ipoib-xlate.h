@@ -21,9 +21,14 @@
  *
  * Transmit (a VM's Ethernet frame, from the bridge, toward the fabric):
  *
- *   - The source MAC must be a VIF (untagged for now: a VLAN tag gives
- *     IPOIB_DROP_VLAN); otherwise IPOIB_DROP_VIF_MISS, and the caller may
- *     learn the VIF from result->src_mac and translate again.
+ *   - The frame's VLAN must be the context's ('vlan'): one 802.1Q tag of
+ *     that VID, which is stripped, or no tag (or a priority tag, VID 0) in
+ *     the untagged context; otherwise IPOIB_DROP_VLAN.  Each VLAN is an IB
+ *     partition with a translation context of its own (VST); the caller
+ *     picks it with ipoib_xlate_frame_vlan().
+ *   - The source MAC must be a VIF of the context's VLAN; otherwise
+ *     IPOIB_DROP_VIF_MISS, and the caller may learn the VIF from
+ *     result->src_mac and result->vlan and translate again.
  *   - The destination becomes an IPoIB hardware address (QPN + GID):
  *       ff:ff:ff:ff:ff:ff -> broadcast group (QPN 0xffffff + broadcast MGID
  *                            for the port's P_Key and scope);
@@ -44,6 +49,9 @@
  *     length or more than 4 such options give IPOIB_DROP_MALFORMED).
  *     ARP's sender hardware address must be the source MAC, else
  *     IPOIB_DROP_SPOOF.  Anything else: IPOIB_DROP_PROTO.
+ *     DHCPv4 messages get the RFC 4390 form (lib/ipoib-dhcp.h; the VIF's
+ *     client identifier may grow the packet; malformed DHCP gives
+ *     IPOIB_DROP_MALFORMED).
  *   - The 14-byte Ethernet header becomes the 4-byte IPoIB header (EtherType
  *     + 2 reserved zero bytes).  A payload longer than 'mtu' after it is
  *     IPOIB_DROP_OVERSIZE.
@@ -60,15 +68,17 @@
  *     SLID; without a GRH the neighbor is looked up by (SLID, SQPN), else
  *     IPOIB_DROP_NEIGH_MISS.  (SLID is not recorded for a sender on
  *     another subnet: it is then a router's LID.)
- *   - Destination MAC: unicast -> the VIF whose QPN is DQPN (else
- *     IPOIB_DROP_NOT_FOR_US); multicast (needs a GRH) -> from the DGID:
- *     broadcast MGID -> ff:ff:ff:ff:ff:ff, IPv4 MGID -> 01:00:5e:..., IPv6
- *     MGID -> 33:33:..., other GIDs IPOIB_DROP_NOT_FOR_US.
+ *   - Destination MAC: unicast -> the VIF whose QPN is DQPN, of the
+ *     context's VLAN (else IPOIB_DROP_NOT_FOR_US); multicast (needs a
+ *     GRH) -> from the DGID: broadcast MGID -> ff:ff:ff:ff:ff:ff, IPv4
+ *     MGID -> 01:00:5e:..., IPv6 MGID -> 33:33:..., other GIDs
+ *     IPOIB_DROP_NOT_FOR_US.
  *   - ARP is rewritten back (target hardware address: a VIF's -> the VIF's
  *     MAC, zero -> zero, a known neighbor's -> its MAC, else zero); ND
- *     options are shrunk to the Ethernet form.
+ *     options are shrunk to the Ethernet form; DHCPv4 messages get the
+ *     Ethernet form back (lib/ipoib-dhcp.h).
  *   - The 4-byte header is replaced by a 14-byte Ethernet header (18 bytes,
- *     with an 802.1Q tag, for a VIF that has a VLAN).
+ *     with an 802.1Q tag of the context's VLAN, if it has one).
  *
  * Tables: receive learns neighbors (from ARP, ND and GRHs) before it has
  * checked everything, so a dropped frame may still have taught the table its
@@ -88,6 +98,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/ipoib-addr.h"
+#include "lib/ipoib-dhcp.h"
 #include "openvswitch/types.h"
 
 struct ipoib_neigh;
@@ -107,6 +118,9 @@ struct ipoib_buf {
     size_t len;
     size_t headroom;
     size_t tailroom;
+    bool tso;           /* TX: a TCP packet to be segmented to the MTU
+                         * after translation (TSO), so the MTU applies to
+                         * its segments, not to it. */
 };
 
 /* One IPoIB port's translation context.  The caller fills it in (after
@@ -119,12 +133,16 @@ struct ipoib_xlate {
     uint8_t scope;              /* Multicast scope, IPOIB_SCOPE_*. */
     uint32_t mtu;               /* IPoIB MTU: bytes after the 4-byte header. */
     bool rewrite_nd;            /* Rewrite IPv6 ND link-layer options. */
+    uint16_t vlan;              /* VLAN of the partition this context
+                                 * serves, IPOIB_VLAN_NONE: the port's own
+                                 * P_Key, untagged. */
     struct ipoib_vif_table *vifs;
     struct ipoib_neigh_table *neighs;
+    struct ipoib_dhcp_xids dhcp_xids; /* VMs' recent DHCP requests. */
 };
 
 /* Sets the defaults: zero GID and LID, P_Key 0xffff, link-local scope, MTU
- * 2044 (2K IB MTU), ND rewriting on. */
+ * 2044 (2K IB MTU), ND rewriting on, untagged. */
 void ipoib_xlate_init(struct ipoib_xlate *, struct ipoib_vif_table *,
                       struct ipoib_neigh_table *);
 
@@ -137,7 +155,7 @@ enum ipoib_drop {
     IPOIB_DROP_VIF_MISS,        /* TX: source MAC is not a VIF. */
     IPOIB_DROP_NEIGH_MISS,      /* Unknown remote endpoint. */
     IPOIB_DROP_OVERSIZE,        /* TX: larger than the IPoIB MTU. */
-    IPOIB_DROP_VLAN,            /* TX: VLAN-tagged frame. */
+    IPOIB_DROP_VLAN,            /* TX: not the context's VLAN. */
     IPOIB_DROP_LOOPBACK,        /* RX: our own multicast, sent back. */
     IPOIB_DROP_NOT_FOR_US,      /* RX: no VIF has the destination QPN. */
     IPOIB_DROP_SPOOF,           /* Addresses inside the packet disagree
@@ -167,6 +185,15 @@ struct ipoib_tx_result {
     bool multicast;             /* Destination is a multicast group. */
     struct ipoib_hwaddr dst;    /* Destination QPN + GID (MGID). */
 };
+
+/* A VLAN no partition can have: stacked tags (802.1ad, QinQ) or VID 4095. */
+#define IPOIB_VLAN_INVALID 0xfffe
+
+/* The VLAN of the Ethernet frame 'frame' ('len' bytes), which selects the
+ * translation context: its 802.1Q VID, IPOIB_VLAN_NONE if untagged,
+ * priority-tagged (VID 0) or too short for a tag, IPOIB_VLAN_INVALID for a
+ * tag no partition maps to. */
+uint16_t ipoib_xlate_frame_vlan(const uint8_t *frame, size_t len);
 
 enum ipoib_drop ipoib_xlate_tx(struct ipoib_xlate *, struct ipoib_buf *,
                                long long now_ms, struct ipoib_tx_result *);

@@ -85,3 +85,34 @@ AC_DEFUN([IPOIB_CHECK_OVS], [
   AC_SUBST([OVS_VERSION])
   AC_SUBST([OVS_SYSTEM_LIBS])
 ])
+
+dnl IPOIB_CHECK_RDMA
+dnl
+dnl Looks for libibverbs and libibumad (rdma-core), headers and libraries,
+dnl unless --without-rdma.  Defines the automake conditional HAVE_RDMA and
+dnl substitutes RDMA_LIBS ("-libverbs -libumad", empty without them).
+dnl --with-rdma makes their absence an error; the default is to use them
+dnl when found.
+AC_DEFUN([IPOIB_CHECK_RDMA], [
+  AC_ARG_WITH([rdma],
+    [AS_HELP_STRING([--without-rdma],
+                    [do not build the libibverbs/libibumad backends])],
+    [], [with_rdma=check])
+  HAVE_RDMA=no
+  RDMA_LIBS=
+  AS_IF([test "$with_rdma" != no], [
+    HAVE_RDMA=yes
+    AC_CHECK_HEADERS([infiniband/verbs.h infiniband/umad.h infiniband/umad_sa.h],
+      [], [HAVE_RDMA=no])
+    AC_CHECK_LIB([ibverbs], [ibv_get_device_list], [:], [HAVE_RDMA=no])
+    AC_CHECK_LIB([ibumad], [umad_get_port], [:], [HAVE_RDMA=no])
+    AS_IF([test "$HAVE_RDMA" = yes],
+      [RDMA_LIBS="-libverbs -libumad"],
+      [test "$with_rdma" = yes],
+      [AC_MSG_ERROR([--with-rdma: libibverbs or libibumad (headers or library) not found])])
+  ])
+  AC_MSG_CHECKING([whether to build the RDMA (verbs/umad) backends])
+  AC_MSG_RESULT([$HAVE_RDMA])
+  AC_SUBST([RDMA_LIBS])
+  AM_CONDITIONAL([HAVE_RDMA], [test "$HAVE_RDMA" = yes])
+])

@@ -20,6 +20,10 @@
 
 #include "dp-packet.h"
 #include "netdev-ipoib/netdev-ipoib-private.h"
+#include "netdev-ipoib/ipoib-partition.h"
+#include "netdev-ipoib/ipoib-announce.h"
+#include "netdev-ipoib/ipoib-learned-port.h"
+#include "netdev-ipoib/ipoib-offload.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
 #include "util.h"
@@ -48,6 +52,8 @@ netdev_ipoib_drop_name(enum ipoib_netdev_drop drop)
         return "tx_full";
     case IPOIB_NDROP_PATH_MTU:
         return "path_mtu";
+    case IPOIB_NDROP_PKEY:
+        return "pkey";
     case IPOIB_N_NDROPS:
         break;
     }
@@ -62,6 +68,7 @@ buf_from_packet(struct dp_packet *p)
         .len = dp_packet_size(p),
         .headroom = dp_packet_headroom(p),
         .tailroom = dp_packet_tailroom(p),
+        .tso = dp_packet_hwol_is_tso(p),
     };
     return buf;
 }
@@ -118,6 +125,8 @@ fill_unicast_desc(const struct netdev_ipoib *dev,
     d->sl = path->sl;
     d->data = dp_packet_data(p);
     d->len = dp_packet_size(p);
+    ipoib_offload_tx_prepare(p, MIN(path->ib_mtu - IPOIB_ENCAP_LEN,
+                                    dev->mtu), d);
 }
 
 /* Returns true if 'p' may be sent now, with 'd' filled in.  Otherwise 'p'
@@ -142,7 +151,7 @@ prepare_unicast(struct netdev_ipoib *dev, struct dp_packet *p,
     }
     e->used = now;
     if (e->state == IPOIB_PATH_VALID) {
-        if (dp_packet_size(p) > e->path.ib_mtu) {
+        if (!ipoib_offload_fits_mtu(p, e->path.ib_mtu)) {
             dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
             return false;
         }
@@ -151,7 +160,9 @@ prepare_unicast(struct netdev_ipoib *dev, struct dp_packet *p,
         return true;
     }
     if (created) {
-        dev->tclass->query_path(dev->port, &dgid, 0, dev->port_pkey);
+        /* In the sender's partition: the SA answers only if both ends
+         * share it. */
+        dev->tclass->query_path(dev->port, &dgid, 0, r->vif->pkey);
     }
     if (e->state == IPOIB_PATH_QUERYING
         && ipoib_path_entry_queue(e, dp_packet_clone(p), r->vif->qpn,
@@ -180,6 +191,8 @@ fill_multicast_desc(const struct netdev_ipoib *dev,
     d->dgid = group->mgid;
     d->data = dp_packet_data(p);
     d->len = dp_packet_size(p);
+    ipoib_offload_tx_prepare(p, MIN(group->ib_mtu - IPOIB_ENCAP_LEN,
+                                    dev->mtu), d);
 }
 
 /* Like prepare_unicast(), for a multicast destination. */
@@ -190,16 +203,18 @@ prepare_multicast(struct netdev_ipoib *dev, struct dp_packet *p,
     OVS_REQUIRES(dev->mutex)
 {
     const struct ipoib_mcast_group *group;
+    uint64_t *tx_packets;       /* The group's, for ipoib/show-groups. */
     struct ib_gid mgid;
 
     ipoib_hwaddr_gid(&r->dst, &mgid);
-    const struct ipoib_listen_entry *le = ipoib_listen_find(&dev->listen,
-                                                            &mgid);
+    struct ipoib_listen_entry *le = ipoib_listen_find(&dev->listen, &mgid);
     if (ib_gid_equals(&mgid, &dev->bcast.mgid)) {
         group = &dev->bcast;
+        tx_packets = &dev->bcast_tx_packets;
     } else if (le && le->state == IPOIB_LISTEN_JOINED) {
         /* A full member sends without a send-only join. */
         group = &le->group;
+        tx_packets = &le->tx_packets;
     } else if (le) {
         /* A full join is outstanding: a send-only join now would make its
          * answer ambiguous.  One made before may serve meanwhile. */
@@ -211,13 +226,14 @@ prepare_multicast(struct netdev_ipoib *dev, struct dp_packet *p,
         }
         e->used = now;
         group = &e->group;
+        tx_packets = &e->tx_packets;
     } else {
         bool created;
         struct ipoib_mcast_entry *e = ipoib_mcast_table_get(&dev->mcast,
                                                             &mgid, now,
                                                             &created);
         if (created) {
-            dev->tclass->join_mcast(dev->port, &mgid, dev->port_pkey,
+            dev->tclass->join_mcast(dev->port, &mgid, r->vif->pkey,
                                     dev->bcast.qkey, IPOIB_JOIN_SEND_ONLY);
         }
         if (e && e->state == IPOIB_MCAST_JOINING
@@ -231,13 +247,62 @@ prepare_multicast(struct netdev_ipoib *dev, struct dp_packet *p,
         }
         e->used = now;
         group = &e->group;
+        tx_packets = &e->tx_packets;
     }
-    if (dp_packet_size(p) > group->ib_mtu) {
+    if (!ipoib_offload_fits_mtu(p, group->ib_mtu)) {
         dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
         return false;
     }
+    (*tx_packets)++;
     fill_multicast_desc(dev, group, r->vif->qpn, p, d);
     return true;
+}
+
+/* Like prepare_multicast() and prepare_unicast(), for a frame of a VLAN's
+ * partition, already translated in its context. */
+static bool
+prepare_partition_tx(struct netdev_ipoib *dev, struct ipoib_partition *part,
+                     struct dp_packet *p, const struct ipoib_tx_result *r,
+                     long long int now, struct ipoib_tx_desc *d,
+                     bool *queued)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ib_gid mgid;
+    bool ok;
+
+    ipoib_hwaddr_gid(&r->dst, &mgid);
+    if (r->multicast && ib_gid_equals(&mgid, &part->bcast.mgid)) {
+        if (!ipoib_offload_fits_mtu(p, part->bcast.ib_mtu)) {
+            dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
+            return false;
+        }
+        fill_multicast_desc(dev, &part->bcast, r->vif->qpn, p, d);
+        ok = true;
+    } else if (r->multicast && ipoib_listen_find(&part->listen, &mgid)) {
+        /* A group the partition's VMs listen on: sent as its full
+         * member, once joined (a send-only join meanwhile would make the
+         * SA's answer ambiguous). */
+        struct ipoib_listen_entry *le = ipoib_listen_find(&part->listen,
+                                                          &mgid);
+        if (le->state != IPOIB_LISTEN_JOINED) {
+            dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]++;
+            return false;
+        }
+        if (dp_packet_size(p) > le->group.ib_mtu) {
+            dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
+            return false;
+        }
+        fill_multicast_desc(dev, &le->group, r->vif->qpn, p, d);
+        ok = true;
+    } else {
+        ok = (r->multicast
+              ? prepare_multicast(dev, p, r, now, d, queued)
+              : prepare_unicast(dev, p, r, now, d, queued));
+    }
+    if (ok) {
+        ipoib_partition_fix_desc(dev, r->vif, d);
+    }
+    return ok;
 }
 
 /* Translates 'p' and, if it can go now, fills in 'd'.  Returns true in that
@@ -263,10 +328,23 @@ prepare_tx(struct netdev_ipoib *dev, struct dp_packet *p, long long int now,
         /* ARP grows on its way to IPoIB; rare enough to copy. */
         dp_packet_prealloc_tailroom(p, IPOIB_XLATE_TAILROOM);
     }
+    /* The VLAN tag picks the partition (VST). */
+    struct ipoib_xlate *x = &dev->xlate;
+    struct ipoib_partition *part = NULL;
+    uint16_t vlan = ipoib_xlate_frame_vlan(dp_packet_data(p),
+                                           dp_packet_size(p));
+    if (vlan != IPOIB_VLAN_NONE) {
+        part = ipoib_partition_for_tx(dev, vlan, now);
+        if (!part) {
+            return false;
+        }
+        x = &part->xlate;
+    }
     struct ipoib_buf buf = buf_from_packet(p);
-    drop = ipoib_xlate_tx(&dev->xlate, &buf, now, &r);
+    drop = ipoib_xlate_tx(x, &buf, now, &r);
     if (drop == IPOIB_DROP_VIF_MISS && learn_vif(dev, &r, now)) {
-        drop = ipoib_xlate_tx(&dev->xlate, &buf, now, &r);
+        ipoib_learned_port_bind(dev, r.src_mac, p->md.in_port.odp_port);
+        drop = ipoib_xlate_tx(x, &buf, now, &r);
     }
     if (drop == IPOIB_DROP_NONE && !r.vif->qpn) {
         /* The VIF exists but its QP could not be made. */
@@ -278,6 +356,9 @@ prepare_tx(struct netdev_ipoib *dev, struct dp_packet *p, long long int now,
         return false;
     }
     packet_from_buf(p, &buf);
+    if (part) {
+        return prepare_partition_tx(dev, part, p, &r, now, d, queued);
+    }
     return (r.multicast
             ? prepare_multicast(dev, p, &r, now, d, queued)
             : prepare_unicast(dev, p, &r, now, d, queued));
@@ -308,6 +389,7 @@ netdev_ipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
      * and also while the link is down, to join once it is up. */
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         netdev_ipoib_snoop(dev, p, now);
+        netdev_ipoib_announce_snoop(dev, p, now);
     }
     if (dev->link != IPOIB_LINK_UP) {
         int count = dp_packet_batch_size(batch);
@@ -329,15 +411,17 @@ netdev_ipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
     }
     const struct ipoib_transport_class *tclass = dev->tclass;
     struct ipoib_port *port = dev->port;
+    struct ipoib_offload_caps caps = {
+        .tx_csum = dev->attr.tx_csum,
+        .max_lso = dev->attr.max_lso,
+    };
     ovs_mutex_unlock(&dev->mutex);
 
     /* The transport is safe to call from several threads; the descriptors
      * point into the batch's packets, which stay ours until deleted. */
-    int sent = n ? tclass->send(port, descs, n) : 0;
-    uint64_t bytes = 0;
-    for (int i = 0; i < sent; i++) {
-        bytes += descs[i].len;
-    }
+    uint64_t bytes;
+    int sent = ipoib_offload_send(&dev->offload, tclass, port, &caps, descs,
+                                  n, &bytes);
 
     ovs_mutex_lock(&dev->mutex);
     dev->netdev_drops[IPOIB_NDROP_TX_FULL] += n - sent;
@@ -348,20 +432,42 @@ netdev_ipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
     return 0;
 }
 
+void
+netdev_ipoib_send_own(struct netdev_ipoib *dev, struct dp_packet *p)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_tx_desc d;
+    bool queued;
+
+    if (dev->link != IPOIB_LINK_UP) {
+        dev->netdev_drops[IPOIB_NDROP_LINK_DOWN]++;
+        account_tx(dev, 0, 0, 1);
+    } else if (prepare_tx(dev, p, time_msec(), &d, &queued)) {
+        int sent = dev->tclass->send(dev->port, &d, 1);
+        dev->netdev_drops[IPOIB_NDROP_TX_FULL] += 1 - sent;
+        account_tx(dev, sent, sent ? d.len : 0, 1 - sent);
+    } else if (!queued) {
+        account_tx(dev, 0, 0, 1);
+    }
+    /* A queued frame was copied. */
+    dp_packet_delete(p);
+}
+
 /* Sends the 'n_ok' descriptors made from packets that waited (for a path
  * or a multicast join), counts what went and what did not, and frees all
  * 'n' waiting packets. */
 static void
-send_waiting(struct netdev_ipoib *dev, const struct ipoib_tx_desc *descs,
+send_waiting(struct netdev_ipoib *dev, struct ipoib_tx_desc *descs,
              int n_ok, struct ipoib_pending_tx *pending, int n)
     OVS_REQUIRES(dev->mutex)
 {
-    int sent = n_ok ? dev->tclass->send(dev->port, descs, n_ok) : 0;
-    uint64_t bytes = 0;
-
-    for (int i = 0; i < sent; i++) {
-        bytes += descs[i].len;
-    }
+    struct ipoib_offload_caps caps = {
+        .tx_csum = dev->attr.tx_csum,
+        .max_lso = dev->attr.max_lso,
+    };
+    uint64_t bytes;
+    int sent = ipoib_offload_send(&dev->offload, dev->tclass, dev->port,
+                                  &caps, descs, n_ok, &bytes);
     dev->netdev_drops[IPOIB_NDROP_TX_FULL] += n_ok - sent;
     account_tx(dev, sent, bytes, n - sent);
     for (int i = 0; i < n; i++) {
@@ -407,9 +513,10 @@ netdev_ipoib_path_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
     for (int i = 0; i < n; i++) {
         struct dp_packet *p = pending[i].packet;
         if (!ev->status && dev->link == IPOIB_LINK_UP
-            && dp_packet_size(p) <= e->path.ib_mtu) {
+            && ipoib_offload_fits_mtu(p, e->path.ib_mtu)) {
             fill_unicast_desc(dev, &e->path, pending[i].src_qpn,
-                              pending[i].dqpn, p, &descs[n_ok++]);
+                              pending[i].dqpn, p, &descs[n_ok]);
+            ipoib_partition_fix_desc(dev, NULL, &descs[n_ok++]);
         } else {
             dev->netdev_drops[IPOIB_NDROP_NO_PATH]++;
         }
@@ -430,13 +537,15 @@ netdev_ipoib_mcast_done(struct netdev_ipoib *dev, struct ipoib_mcast_entry *e)
     for (int i = 0; i < n; i++) {
         struct dp_packet *p = pending[i].packet;
         if (e->state == IPOIB_MCAST_JOINED && dev->link == IPOIB_LINK_UP
-            && dp_packet_size(p) <= e->group.ib_mtu) {
+            && ipoib_offload_fits_mtu(p, e->group.ib_mtu)) {
             fill_multicast_desc(dev, &e->group, pending[i].src_qpn, p,
-                                &descs[n_ok++]);
+                                &descs[n_ok]);
+            ipoib_partition_fix_desc(dev, NULL, &descs[n_ok++]);
         } else {
             dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]++;
         }
     }
+    e->tx_packets += n_ok;
 
     send_waiting(dev, descs, n_ok, pending, n);
 }
@@ -448,8 +557,8 @@ netdev_ipoib_mcast_done(struct netdev_ipoib *dev, struct ipoib_mcast_entry *e)
  * that translation may be tried again; otherwise asks the SA who has the
  * LID, for the next packet. */
 static bool
-learn_sender_by_lid(struct netdev_ipoib *dev, const struct ipoib_rx_meta *m,
-                    long long int now)
+learn_sender_by_lid(struct netdev_ipoib *dev, struct ipoib_xlate *x,
+                    const struct ipoib_rx_meta *m, long long int now)
     OVS_REQUIRES(dev->mutex)
 {
     struct ipoib_hwaddr hwaddr;
@@ -460,9 +569,9 @@ learn_sender_by_lid(struct netdev_ipoib *dev, const struct ipoib_rx_meta *m,
     }
     if (ipoib_path_cache_gid_by_lid(&dev->paths, m->slid, &sgid)) {
         ipoib_hwaddr_make(&hwaddr, 0, m->sqpn, &sgid);
-        return ipoib_neigh_learn(&dev->neighs, &hwaddr, m->slid, now) != NULL;
+        return ipoib_neigh_learn(x->neighs, &hwaddr, m->slid, now) != NULL;
     }
-    dev->tclass->query_path(dev->port, NULL, m->slid, dev->port_pkey);
+    dev->tclass->query_path(dev->port, NULL, m->slid, x->pkey);
     return false;
 }
 
@@ -489,11 +598,25 @@ rx_translate(struct netdev_ipoib *dev, struct dp_packet *p,
     struct ipoib_rx_meta m;
     enum ipoib_drop drop;
 
+    /* The datagram's P_Key names its partition: the port's own, or a
+     * VLAN's (VST). */
+    struct ipoib_xlate *x = &dev->xlate;
+    if ((d->pkey ^ dev->port_pkey) & ~IB_PKEY_FULL_MEMBER) {
+        struct ipoib_partition *part = ipoib_partition_find_by_pkey(dev,
+                                                                    d->pkey);
+        if (!part || part->state != IPOIB_PART_UP) {
+            dev->netdev_drops[IPOIB_NDROP_PKEY]++;
+            dev->stats.rx_dropped++;
+            return false;
+        }
+        x = &part->xlate;
+    }
     meta_from_desc(d, &m);
     struct ipoib_buf buf = buf_from_packet(p);
-    drop = ipoib_xlate_rx(&dev->xlate, &buf, &m, now, &r);
-    if (drop == IPOIB_DROP_NEIGH_MISS && learn_sender_by_lid(dev, &m, now)) {
-        drop = ipoib_xlate_rx(&dev->xlate, &buf, &m, now, &r);
+    drop = ipoib_xlate_rx(x, &buf, &m, now, &r);
+    if (drop == IPOIB_DROP_NEIGH_MISS
+        && learn_sender_by_lid(dev, x, &m, now)) {
+        drop = ipoib_xlate_rx(x, &buf, &m, now, &r);
     }
     if (drop != IPOIB_DROP_NONE) {
         if (drop != IPOIB_DROP_LOOPBACK) {
@@ -560,6 +683,7 @@ netdev_ipoib_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
 
         dp_packet_set_size(p, descs[i].len);
         if (rx_translate(dev, p, &descs[i], now)) {
+            ipoib_offload_rx_mark(&dev->offload, p, descs[i].csum_ok);
             dp_packet_batch_add(batch, p);
             rx->spare[rx->n_spare - 1 - i] = NULL;
         } else {
@@ -579,6 +703,8 @@ netdev_ipoib_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
         }
     }
     rx->n_spare = kept;
+    ipoib_offload_rx_batch(&dev->offload, batch, rx->spare, &rx->n_spare,
+                           NETDEV_MAX_BURST, IPOIB_RX_HEADROOM);
 
     if (dp_packet_batch_is_empty(batch)) {
         return EAGAIN;

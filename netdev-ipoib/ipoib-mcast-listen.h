@@ -56,6 +56,8 @@ struct ipoib_listen_entry {
     bool untracked;                     /* Had more reporters than fit. */
     size_t n_reporters;
     struct eth_addr reporters[IPOIB_LISTEN_MAX_REPORTERS];
+    uint64_t tx_packets;                /* Sent to the group (as a full
+                                         * member). */
 };
 
 struct ipoib_listen_table {

@@ -49,6 +49,7 @@ struct ipoib_mcast_entry {
     long long int used;
     int n_pending;                      /* While JOINING. */
     struct ipoib_pending_tx pending[IPOIB_MCAST_MAX_PENDING];
+    uint64_t tx_packets;                /* Sent to the group. */
 };
 
 struct ipoib_mcast_table {

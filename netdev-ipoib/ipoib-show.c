@@ -19,6 +19,7 @@
 
 #include "netdev-ipoib/netdev-ipoib.h"
 #include "netdev-ipoib/netdev-ipoib-private.h"
+#include "netdev-ipoib/ipoib-partition.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "timeval.h"
@@ -60,11 +61,25 @@ show_port_vifs(struct ds *out, struct netdev_ipoib *dev)
         }
         ds_put_format(out, " PKEY=0x%04"PRIx16" ORIGIN=%s"
                       " RX_PACKETS=%"PRIu64" TX_PACKETS=%"PRIu64
-                      " RX_BYTES=%"PRIu64" TX_BYTES=%"PRIu64"\n",
+                      " RX_BYTES=%"PRIu64" TX_BYTES=%"PRIu64,
                       vif->qpn ? vif->pkey : dev->port_pkey,
                       ipoib_vif_origin_name(vif->origin),
                       vif->stats.rx_packets, vif->stats.tx_packets,
                       vif->stats.rx_bytes, vif->stats.tx_bytes);
+        /* The addresses it would announce after a move. */
+        const struct ipoib_vif_addrs *va;
+        va = ipoib_vif_addrs_find(&dev->vif_addrs, vif->mac, vif->vlan);
+        ds_put_cstr(out, " ADDRS=");
+        if (!va || !va->n_addrs) {
+            ds_put_cstr(out, "-");
+        }
+        for (size_t i = 0; va && i < va->n_addrs; i++) {
+            if (i) {
+                ds_put_char(out, ',');
+            }
+            ipv6_format_mapped(&va->addrs[i], out);
+        }
+        ds_put_char(out, '\n');
     }
 }
 
@@ -89,17 +104,12 @@ show_port_neighbors(struct ds *out, struct netdev_ipoib *dev)
         } else {
             ds_put_cstr(out, " LID=?");
         }
-        ds_put_cstr(out, " IP=");
-        if (!n->n_ipv4) {
-            ds_put_cstr(out, "-");
-        }
-        for (size_t i = 0; i < n->n_ipv4; i++) {
-            ds_put_format(out, "%s"IP_FMT, i ? "," : "",
-                          IP_ARGS(n->ipv4[i]));
-        }
+        ipoib_neigh_format_addrs(n, out);
         ds_put_format(out, " AGE=%llds\n",
                       (now - n->last_used_ms) / 1000);
     }
+    /* Then those of the VLANs' partitions, with "VLAN=N" first. */
+    ipoib_partitions_show_neighbors(out, dev, now);
 }
 
 static void
@@ -129,6 +139,130 @@ show_port_interface(struct ds *out, struct netdev_ipoib *dev)
                   ipoib_neigh_table_count(&dev->neighs));
     if (dev->config_error) {
         ds_put_format(out, "  ERROR: %s\n", dev->config_error);
+    }
+    ipoib_partitions_show(out, dev);
+}
+
+/* Multicast groups. */
+
+/* Names the VIF with 'mac' (on any VLAN) by its interface, else by MAC. */
+static void
+format_listener(struct ds *out, const struct netdev_ipoib *dev,
+                struct eth_addr mac)
+    OVS_REQUIRES(dev->mutex)
+{
+    const struct ipoib_vif *vif;
+
+    IPOIB_VIF_FOR_EACH (vif, &dev->vifs) {
+        if (eth_addr_equals(vif->mac, mac) && vif->iface && vif->iface[0]) {
+            ds_put_cstr(out, vif->iface);
+            return;
+        }
+    }
+    ds_put_format(out, ETH_ADDR_FMT, ETH_ADDR_ARGS(mac));
+}
+
+/* The start of a group's line; 'group' is NULL until the SA answered. */
+static void
+format_group(struct ds *out, const struct ib_gid *mgid,
+             const struct ipoib_mcast_group *group, const char *join,
+             const char *state)
+{
+    char gid_s[IB_GID_STRLEN];
+
+    ds_put_format(out, "  MGID=%s", ib_gid_format(mgid, gid_s));
+    if (group) {
+        ds_put_format(out, " MLID=0x%04"PRIx16" QKEY=0x%08"PRIx32,
+                      group->mlid, group->qkey);
+    } else {
+        ds_put_cstr(out, " MLID=- QKEY=-");
+    }
+    ds_put_format(out, " JOIN=%s STATE=%s", join, state);
+}
+
+static const char *
+listen_state_name(enum ipoib_listen_state state)
+{
+    switch (state) {
+    case IPOIB_LISTEN_IDLE:
+        return "idle";
+    case IPOIB_LISTEN_JOINING:
+        return "joining";
+    case IPOIB_LISTEN_JOINED:
+        return "joined";
+    }
+    return "?";
+}
+
+static const char *
+mcast_state_name(enum ipoib_mcast_state state)
+{
+    switch (state) {
+    case IPOIB_MCAST_JOINING:
+        return "joining";
+    case IPOIB_MCAST_JOINED:
+        return "joined";
+    case IPOIB_MCAST_FAILED:
+        return "failed";
+    }
+    return "?";
+}
+
+/* A full-member group: the VIFs that reported it listen ("all" for a
+ * group every VM gets, such as IPv6 all-nodes). */
+static void
+show_listen_group(struct ds *out, const struct netdev_ipoib *dev,
+                  const struct ipoib_listen_entry *le)
+    OVS_REQUIRES(dev->mutex)
+{
+    format_group(out, &le->mgid,
+                 le->state == IPOIB_LISTEN_JOINED ? &le->group : NULL,
+                 "full", listen_state_name(le->state));
+    ds_put_cstr(out, " VIFS=");
+    if (le->permanent) {
+        ds_put_cstr(out, "all");
+    } else if (!le->n_reporters) {
+        ds_put_cstr(out, "-");
+    }
+    for (size_t i = 0; !le->permanent && i < le->n_reporters; i++) {
+        if (i) {
+            ds_put_char(out, ',');
+        }
+        format_listener(out, dev, le->reporters[i]);
+    }
+    if (le->untracked) {
+        ds_put_cstr(out, ",...");
+    }
+    ds_put_format(out, " TX_PACKETS=%"PRIu64"\n", le->tx_packets);
+}
+
+static void
+show_port_groups(struct ds *out, struct netdev_ipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    bool has_bcast = dev->link != IPOIB_LINK_DOWN;
+    struct ipoib_listen_entry *le;
+    const struct ipoib_mcast_entry *e;
+
+    ds_put_format(out, "%s: %"PRIuSIZE" groups\n", netdev_get_name(&dev->up),
+                  (has_bcast + ipoib_listen_table_count(&dev->listen)
+                   + hmap_count(&dev->mcast.groups)));
+    if (has_bcast) {
+        bool up = dev->link == IPOIB_LINK_UP;
+        format_group(out, &dev->bcast.mgid, up ? &dev->bcast : NULL, "full",
+                     up ? "joined" : "joining");
+        ds_put_format(out, " VIFS=all TX_PACKETS=%"PRIu64"\n",
+                      dev->bcast_tx_packets);
+    }
+    IPOIB_LISTEN_FOR_EACH_SAFE (le, &dev->listen) {
+        show_listen_group(out, dev, le);
+    }
+    /* Groups the VMs only send to: nobody here listens. */
+    HMAP_FOR_EACH (e, node, &dev->mcast.groups) {
+        format_group(out, &e->mgid,
+                     e->state == IPOIB_MCAST_JOINED ? &e->group : NULL,
+                     "send-only", mcast_state_name(e->state));
+        ds_put_format(out, " VIFS=- TX_PACKETS=%"PRIu64"\n", e->tx_packets);
     }
 }
 
@@ -167,4 +301,10 @@ bool
 netdev_ipoib_show_interfaces(struct ds *out, const char *port_name)
 {
     return show_ports(out, port_name, show_port_interface);
+}
+
+bool
+netdev_ipoib_show_groups(struct ds *out, const char *port_name)
+{
+    return show_ports(out, port_name, show_port_groups);
 }

@@ -24,9 +24,11 @@
 #include <stdint.h>
 #include "lib/ipoib-neigh.h"
 #include "lib/ipoib-vif.h"
+#include "lib/ipoib-vif-addrs.h"
 #include "lib/ipoib-xlate.h"
 #include "netdev-ipoib/ipoib-mcast-listen.h"
 #include "netdev-ipoib/ipoib-mcast-table.h"
+#include "netdev-ipoib/ipoib-offload.h"
 #include "netdev-ipoib/ipoib-path-cache.h"
 #include "dp-packet.h"
 #include "netdev-provider.h"
@@ -55,6 +57,8 @@ enum ipoib_netdev_drop {
     IPOIB_NDROP_QP_FAILED,      /* Could not make a QP for a VIF. */
     IPOIB_NDROP_TX_FULL,        /* The transport refused the send. */
     IPOIB_NDROP_PATH_MTU,       /* Longer than the path MTU. */
+    IPOIB_NDROP_PKEY,           /* VLAN whose partition the port may not
+                                 * use (ipoib-partition.h). */
     IPOIB_N_NDROPS
 };
 
@@ -100,6 +104,9 @@ struct netdev_ipoib {
     struct ipoib_path_cache paths OVS_GUARDED;
     struct ipoib_mcast_table mcast OVS_GUARDED;     /* Send-only. */
     struct ipoib_listen_table listen OVS_GUARDED;   /* Full member. */
+    /* The partitions of tagged VIFs, struct ipoib_partition by VLAN
+     * (ipoib-partition.h); the fields above serve the port's own P_Key. */
+    struct hmap partitions OVS_GUARDED;
 
     /* What the Ethernet side sees. */
     struct eth_addr hwaddr OVS_GUARDED;
@@ -114,6 +121,21 @@ struct netdev_ipoib {
     uint64_t snoop_reports OVS_GUARDED;     /* MLD/IGMP reports seen. */
     uint64_t snoop_malformed OVS_GUARDED;   /* Bad reports, ignored. */
     uint64_t snoop_refused OVS_GUARDED;     /* Groups not taken: full. */
+
+    /* Live migration (ipoib-announce.c): each VIF's addresses, announced
+     * from its QP when the QP is new to them. */
+    struct ipoib_vif_addrs_table vif_addrs OVS_GUARDED;
+    long long int next_announce_sweep OVS_GUARDED;
+    uint64_t n_announcements OVS_GUARDED;   /* ARPs and NAs sent. */
+    uint64_t bcast_tx_packets OVS_GUARDED;  /* Sent to the broadcast group,
+                                             * for ipoib/show-groups. */
+
+    /* The datapath port each learned VIF was first seen on (struct
+     * ipoib_learned_port): its MAC is refused from any other port. */
+    struct hmap learned_ports OVS_GUARDED;
+
+    /* TSO and checksum offloads (ipoib-offload.h): not under 'mutex'. */
+    struct ipoib_offload offload;
 };
 
 /* A VIF's datapath port and the only source MAC allowed from it. */
@@ -177,6 +199,10 @@ void netdev_ipoib_listen_retry(struct netdev_ipoib *, const struct ib_gid *,
  * source MAC 'src': the port belongs to a database VIF with another MAC. */
 bool netdev_ipoib_source_allowed(const struct netdev_ipoib *dev,
                                  odp_port_t in_port, struct eth_addr src)
+    OVS_REQUIRES(dev->mutex);
+/* Sends 'p', a frame the netdev made on a VIF's behalf, like a frame from
+ * the bridge; frees it.  (ipoib-datapath.c.) */
+void netdev_ipoib_send_own(struct netdev_ipoib *dev, struct dp_packet *p)
     OVS_REQUIRES(dev->mutex);
 int netdev_ipoib_vif_make_qp(struct netdev_ipoib *dev, struct ipoib_vif *)
     OVS_REQUIRES(dev->mutex);

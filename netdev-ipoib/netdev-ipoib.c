@@ -25,6 +25,9 @@
 #include "hash.h"
 #include "odp-util.h"
 #include "netdev-ipoib/netdev-ipoib-private.h"
+#include "netdev-ipoib/ipoib-announce.h"
+#include "netdev-ipoib/ipoib-learned-port.h"
+#include "netdev-ipoib/ipoib-partition.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
@@ -122,6 +125,10 @@ netdev_ipoib_construct(struct netdev *netdev)
     ipoib_path_cache_init(&dev->paths, IPOIB_MAX_PATHS);
     ipoib_mcast_table_init(&dev->mcast, IPOIB_MAX_MCAST_GROUPS);
     ipoib_listen_table_init(&dev->listen, IPOIB_MAX_LISTEN_GROUPS);
+    ipoib_offload_init(&dev->offload, netdev);
+    ipoib_vif_addrs_init(&dev->vif_addrs, IPOIB_ANNOUNCE_MAX_VIFS);
+    hmap_init(&dev->learned_ports);
+    ipoib_partitions_init(dev);
     ovs_mutex_unlock(&dev->mutex);
 
     ovs_mutex_lock(&ipoib_netdevs_mutex);
@@ -158,6 +165,7 @@ netdev_ipoib_destruct(struct netdev *netdev)
 
     ovs_mutex_lock(&dev->mutex);
     netdev_ipoib_close_port(dev);
+    ipoib_partitions_destroy(dev);
     ipoib_vif_table_destroy(&dev->vifs, NULL, NULL);
     ipoib_neigh_table_destroy(&dev->neighs);
     netdev_ipoib_clear_vif_ports(dev);
@@ -165,6 +173,10 @@ netdev_ipoib_destruct(struct netdev *netdev)
     ipoib_path_cache_destroy(&dev->paths);
     ipoib_mcast_table_destroy(&dev->mcast);
     ipoib_listen_table_destroy(&dev->listen);
+    ipoib_offload_destroy(&dev->offload);
+    ipoib_vif_addrs_destroy(&dev->vif_addrs);
+    ipoib_learned_port_clear(dev);
+    hmap_destroy(&dev->learned_ports);
     free(dev->backend);
     free(dev->device);
     free(dev->fabric);
@@ -244,11 +256,18 @@ parse_config(const struct netdev_ipoib *dev, const struct smap *args,
         }
     }
 
-    c->backend = smap_get_def(args, "backend", IPOIB_DEFAULT_BACKEND);
+    /* A fabric socket means the simulator; otherwise the port is an HCA
+     * ("device=mlx5_0"), if this build has the verbs backend. */
+    bool have_verbs = ipoib_transport_find("verbs") != NULL;
+    c->backend = smap_get_def(args, "backend",
+                              smap_get(args, "fabric") || !have_verbs
+                              ? "sim" : "verbs");
     if (!ipoib_transport_find(c->backend)) {
         *errp = xasprintf("%s: backend \"%s\" is not available (this build "
-                          "has: sim%s)", name, c->backend,
-                          ipoib_transport_find("verbs") ? ", verbs" : "");
+                          "has: sim%s; without options:backend it is \"sim\" "
+                          "if options:fabric is set, else %s)", name,
+                          c->backend, have_verbs ? ", verbs" : "",
+                          have_verbs ? "\"verbs\"" : "\"sim\"");
         return EINVAL;
     }
     c->device = smap_get_def(args, "device", name);
@@ -527,6 +546,12 @@ netdev_ipoib_vif_make_qp(struct netdev_ipoib *dev, struct ipoib_vif *vif)
     uint32_t qpn;
     int error;
 
+    if (vif->vlan != IPOIB_VLAN_NONE) {
+        /* VST: the QP goes in the VLAN's partition. */
+        error = ipoib_partition_vif_make_qp(dev, vif);
+        netdev_ipoib_announce_vif_qp(dev, vif, time_msec());
+        return error;
+    }
     if (dev->link != IPOIB_LINK_UP || vif->qpn) {
         return 0;
     }
@@ -539,7 +564,9 @@ netdev_ipoib_vif_make_qp(struct netdev_ipoib *dev, struct ipoib_vif *vif)
                      ETH_ADDR_ARGS(vif->mac), ovs_strerror(error));
         return error;
     }
-    return ipoib_vif_set_qp(&dev->vifs, vif, qpn, dev->port_pkey);
+    error = ipoib_vif_set_qp(&dev->vifs, vif, qpn, dev->port_pkey);
+    netdev_ipoib_announce_vif_qp(dev, vif, time_msec());
+    return error;
 }
 
 static void
@@ -576,6 +603,7 @@ netdev_ipoib_link_up(struct netdev_ipoib *dev,
         netdev_ipoib_vif_make_qp(dev, vif);
     }
     netdev_ipoib_listen_link_up(dev);
+    ipoib_partitions_link_up(dev);
     char gid_s[IB_GID_STRLEN];
     VLOG_INFO("%s: link up: lid %"PRIu16" gid %s qpn 0x%06"PRIx32" pkey "
               "0x%04"PRIx16" qkey 0x%"PRIx32" mtu %d", name, dev->attr.lid,
@@ -602,6 +630,7 @@ netdev_ipoib_link_down(struct netdev_ipoib *dev)
         ipoib_vif_set_qp(&dev->vifs, vif, 0, vif->pkey);
     }
     netdev_ipoib_listen_link_down(dev);
+    ipoib_partitions_link_down(dev);
     if (dev->host_qpn) {
         dev->tclass->detach_mcast(dev->port, dev->host_qpn, &dev->bcast.mgid,
                                   dev->bcast.mlid);
@@ -640,6 +669,9 @@ netdev_ipoib_join_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
 {
     const struct ipoib_mcast_group *group = &ev->join;
 
+    if (ipoib_partitions_join_done(dev, ev)) {
+        return;
+    }
     if (ib_gid_equals(&group->mgid, &dev->bcast.mgid)) {
         if (dev->link != IPOIB_LINK_JOINING) {
             return;
@@ -678,6 +710,8 @@ netdev_ipoib_handle_event(struct netdev_ipoib *dev,
     switch (ev->type) {
     case IPOIB_EV_PORT_STATE:
         netdev_ipoib_port_state_changed(dev);
+        /* The backend's error (status:error) may have changed. */
+        netdev_change_seq_changed(&dev->up);
         break;
     case IPOIB_EV_JOIN_DONE:
         netdev_ipoib_join_done(dev, ev);
@@ -697,8 +731,12 @@ static void
 leave_mcast_group(const struct ipoib_mcast_entry *e, void *dev_)
 {
     struct netdev_ipoib *dev = dev_;
+    /* The MGID carries the P_Key of the partition it was joined in. */
+    const struct ipoib_partition *part = ipoib_partition_find_by_pkey(
+        dev, (e->mgid.b[4] << 8) | e->mgid.b[5]);
 
-    dev->tclass->leave_mcast(dev->port, &e->mgid, dev->port_pkey,
+    dev->tclass->leave_mcast(dev->port, &e->mgid,
+                             part ? part->pkey : dev->port_pkey,
                              IPOIB_JOIN_SEND_ONLY);
 }
 
@@ -711,6 +749,7 @@ expire_vif(struct ipoib_vif *vif, void *dev_)
               netdev_get_name(&dev->up), ETH_ADDR_ARGS(vif->mac), vif->qpn);
     vif_destroy_qp(vif, dev);
     netdev_ipoib_listen_forget_mac(dev, vif->mac);
+    ipoib_learned_port_unbind(dev, vif->mac);
 }
 
 static void
@@ -730,6 +769,7 @@ netdev_ipoib_housekeeping(struct netdev_ipoib *dev, long long int now)
     ipoib_vif_table_expire_learned(&dev->vifs, now, dev->vif_idle_ms,
                                    expire_vif, dev);
     ipoib_neigh_expire(&dev->neighs, now, dev->neigh_idle_ms);
+    ipoib_partitions_housekeeping(dev, now);
     ipoib_path_cache_expire(&dev->paths, now, IPOIB_PATH_IDLE_MS,
                             IPOIB_SA_RETRY_MS);
     if (dev->port) {
@@ -761,6 +801,7 @@ netdev_ipoib_run_one(struct netdev_ipoib *dev)
     if (now >= dev->next_housekeeping) {
         netdev_ipoib_housekeeping(dev, now);
     }
+    netdev_ipoib_announce_run(dev, now);
 }
 
 static void
@@ -789,6 +830,7 @@ netdev_ipoib_wait(const struct netdev_class *class OVS_UNUSED)
             dev->tclass->wait(dev->port);
         }
         poll_timer_wait_until(dev->next_housekeeping);
+        poll_timer_wait_until(netdev_ipoib_announce_next(dev));
         ovs_mutex_unlock(&dev->mutex);
     }
     ovs_mutex_unlock(&ipoib_netdevs_mutex);
@@ -840,7 +882,7 @@ netdev_ipoib_source_allowed(const struct netdev_ipoib *dev,
             return eth_addr_equals(vp->mac, src);
         }
     }
-    return true;
+    return ipoib_learned_port_allows(dev, in_port, src);
 }
 
 static bool
@@ -888,6 +930,8 @@ netdev_ipoib_apply_vif_specs(struct netdev_ipoib *dev,
             /* A learned VIF that the database now names stops ageing. */
             vif->origin = origin;
             ipoib_vif_set_iface(vif, spec->iface);
+            ipoib_learned_port_unbind(dev, vif->mac);
+            netdev_ipoib_announce_configure(dev, vif, spec, time_msec());
             continue;
         }
         int error = ipoib_vif_insert(&dev->vifs, spec->mac, vlan, origin,
@@ -903,6 +947,7 @@ netdev_ipoib_apply_vif_specs(struct netdev_ipoib *dev,
         ipoib_neigh_evict_mac(&dev->neighs, spec->mac);
         VLOG_INFO("%s: VIF "ETH_ADDR_FMT" (%s) added", name,
                   ETH_ADDR_ARGS(spec->mac), spec->iface);
+        netdev_ipoib_announce_configure(dev, vif, spec, time_msec());
         netdev_ipoib_vif_make_qp(dev, vif);
     }
 }
@@ -1108,6 +1153,23 @@ netdev_ipoib_get_custom_stats(const struct netdev *netdev,
                        dev->snoop_malformed);
     add_custom_counter(cs, &allocated, "", "mcast_snoop_refused",
                        dev->snoop_refused);
+    struct ipoib_offload_counters oc;
+    ipoib_offload_get_counters(&dev->offload, &oc);
+    add_custom_counter(cs, &allocated, "", "tx_lso_packets",
+                       oc.tx_lso_packets);
+    add_custom_counter(cs, &allocated, "", "tx_sw_segments",
+                       oc.tx_sw_segments);
+    add_custom_counter(cs, &allocated, "", "tx_sw_csum", oc.tx_sw_csum);
+    add_custom_counter(cs, &allocated, "", "tx_offload_malformed",
+                       oc.tx_offload_malformed);
+    add_custom_counter(cs, &allocated, "", "rx_gro_packets",
+                       oc.rx_gro_packets);
+    add_custom_counter(cs, &allocated, "", "rx_gro_merged",
+                       oc.rx_gro_merged);
+    add_custom_counter(cs, &allocated, "", "rx_csum_good", oc.rx_csum_good);
+    add_custom_counter(cs, &allocated, "", "rx_csum_bad", oc.rx_csum_bad);
+    add_custom_counter(cs, &allocated, "", "vif_announcements",
+                       dev->n_announcements);
     if (dev->port) {
         dev->tclass->get_stats(dev->port, &ps);
         add_custom_counter(cs, &allocated, "port_", "rx_dropped_no_qp",
@@ -1170,8 +1232,14 @@ netdev_ipoib_get_status(const struct netdev *netdev, struct smap *smap)
                     ipoib_vif_table_count(&dev->vifs));
     smap_add_format(smap, "neighbors", "%"PRIuSIZE,
                     ipoib_neigh_table_count(&dev->neighs));
+    ipoib_partitions_get_status(dev, smap);
     if (dev->config_error) {
         smap_add(smap, "error", dev->config_error);
+    } else if (dev->port && dev->tclass->get_error
+               && dev->tclass->get_error(dev->port)) {
+        /* Why the backend's port is down (no device, no SM...). */
+        smap_add_format(smap, "error", "%s: %s", netdev_get_name(netdev),
+                        dev->tclass->get_error(dev->port));
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;

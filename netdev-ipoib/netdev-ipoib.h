@@ -21,11 +21,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <netinet/in.h>
 #include "openvswitch/types.h"
 
 struct ds;
 
 void netdev_ipoib_register(void);
+
+/* Most addresses external_ids:ipoib-addresses may give one VIF. */
+#define NETDEV_IPOIB_SPEC_MAX_ADDRS 8
 
 /* A VIF that the database says sits behind an ipoib port. */
 struct netdev_ipoib_vif_spec {
@@ -36,6 +40,10 @@ struct netdev_ipoib_vif_spec {
     odp_port_t odp_port;        /* Its datapath port, ODPP_NONE if not
                                  * known (yet): frames from that port must
                                  * carry 'mac' as their source. */
+    /* Its addresses (IPv4-mapped or IPv6), from external_ids:
+     * ipoib-addresses: announced as soon as the VIF has a QP. */
+    size_t n_addrs;
+    struct in6_addr addrs[NETDEV_IPOIB_SPEC_MAX_ADDRS];
 };
 
 /* Replaces the database VIFs of the ipoib port named 'netdev_name' with the
@@ -50,5 +58,6 @@ void netdev_ipoib_set_vif_specs(const char *netdev_name,
 bool netdev_ipoib_show_vifs(struct ds *out, const char *port_name);
 bool netdev_ipoib_show_neighbors(struct ds *out, const char *port_name);
 bool netdev_ipoib_show_interfaces(struct ds *out, const char *port_name);
+bool netdev_ipoib_show_groups(struct ds *out, const char *port_name);
 
 #endif /* netdev-ipoib.h */

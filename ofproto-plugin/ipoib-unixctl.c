@@ -39,6 +39,9 @@ static const struct ipoib_show_command show_neighbors = {
 static const struct ipoib_show_command show_interfaces = {
     netdev_ipoib_show_interfaces
 };
+static const struct ipoib_show_command show_groups = {
+    netdev_ipoib_show_groups
+};
 
 static void
 ipoib_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
@@ -73,4 +76,8 @@ ipoib_unixctl_register(void)
                              ipoib_unixctl_show,
                              CONST_CAST(struct ipoib_show_command *,
                                         &show_interfaces));
+    unixctl_command_register("ipoib/show-groups", "[port]", 0, 1,
+                             ipoib_unixctl_show,
+                             CONST_CAST(struct ipoib_show_command *,
+                                        &show_groups));
 }

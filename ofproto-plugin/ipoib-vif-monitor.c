@@ -63,6 +63,41 @@ ipoib_vif_monitor_init(const char *remote)
     last_seqno = ovsdb_idl_get_seqno(idl);
 }
 
+/* Parses 'list', external_ids:ipoib-addresses ("10.0.0.5 fd00::5", blanks
+ * or commas between addresses), into 'spec'.  Words that are not addresses
+ * and addresses past the limit are logged and left out. */
+static void
+parse_vif_addresses(const char *iface_name, const char *list,
+                    struct netdev_ipoib_vif_spec *spec)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+    char *copy = xstrdup(list);
+    char *save_ptr = NULL;
+
+    spec->n_addrs = 0;
+    for (char *word = strtok_r(copy, " \t,", &save_ptr); word;
+         word = strtok_r(NULL, " \t,", &save_ptr)) {
+        struct in6_addr addr;
+        ovs_be32 ip4;
+
+        if (ip_parse(word, &ip4)) {
+            in6_addr_set_mapped_ipv4(&addr, ip4);
+        } else if (!ipv6_parse(word, &addr)) {
+            VLOG_WARN_RL(&rl, "%s: ipoib-addresses: \"%s\" is not an IPv4 "
+                         "or IPv6 address", iface_name, word);
+            continue;
+        }
+        if (spec->n_addrs >= NETDEV_IPOIB_SPEC_MAX_ADDRS) {
+            VLOG_WARN_RL(&rl, "%s: ipoib-addresses: more than %d addresses, "
+                         "ignoring \"%s\"", iface_name,
+                         NETDEV_IPOIB_SPEC_MAX_ADDRS, word);
+            continue;
+        }
+        spec->addrs[spec->n_addrs++] = addr;
+    }
+    free(copy);
+}
+
 /* Returns true and the VIF that 'iface' on 'port' stands for, false if it is
  * not one. */
 static bool
@@ -85,6 +120,9 @@ vif_spec_from_iface(const struct ovsrec_port *port,
     spec->host = host;
     ovs_strlcpy(spec->iface, iface->name, sizeof spec->iface);
     spec->odp_port = ODPP_NONE;
+    parse_vif_addresses(iface->name,
+                        smap_get_def(&iface->external_ids, "ipoib-addresses",
+                                     ""), spec);
 
     struct dpif_port dpif_port;
     if (!netdev_dpif) {

@@ -4,13 +4,23 @@
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/ipoib-macros.at \
+	tests/ipoib-ibsim-macros.at \
+	tests/ipoib-sa.at \
 	tests/ipoib-wire.at \
 	tests/ipoib-xlate.at \
 	tests/ipoib-snoop.at \
 	tests/ipoib-fabric.at \
 	tests/ipoib-netdev.at \
 	tests/ipoib-e2e.at \
-	tests/ipoib-openflow.at
+	tests/ipoib-vst.at \
+	tests/ipoib-offload.at \
+	tests/ipoib-migration.at \
+	tests/ipoib-listings.at \
+	tests/ipoib-openflow.at \
+	tests/ipoib-verbs.at \
+	tests/ipoib-fakeverbs.at \
+	tests/ipoib-dhcp.at \
+	tests/ipoib-native.at
 
 OVS_TESTSUITE_DEPS = \
 	$(OVS_SRCDIR)/tests/ovs-macros.at \
@@ -44,7 +54,7 @@ tests/atconfig: config.status
 check_PROGRAMS += tests/test-ipoib-inject
 tests_test_ipoib_inject_SOURCES = tests/test-ipoib-inject.c
 tests_test_ipoib_inject_LDADD = transport/libtransport.a fabric/libfabric.a \
-	lib/libipoib.a $(OVS_LIBS)
+	lib/libipoib.a $(OVS_LIBS) $(RDMA_LIBS)
 
 # Codec micro-benchmark (issue 6): tests/perf/bench-codec.sh runs it.
 # --wrap lets it count every heap allocation.
@@ -64,5 +74,27 @@ tests_test_ipoib_snoop_LDADD = netdev-ipoib/libnetdev-ipoib.a lib/libipoib.a \
 check_PROGRAMS += tests/perf/bench-scale
 tests_perf_bench_scale_SOURCES = tests/perf/bench-scale.c
 tests_perf_bench_scale_LDADD = netdev-ipoib/libnetdev-ipoib.a \
-	transport/libtransport.a fabric/libfabric.a lib/libipoib.a $(OVS_LIBS)
+	transport/libtransport.a fabric/libfabric.a lib/libipoib.a $(OVS_LIBS) \
+	$(RDMA_LIBS)
 EXTRA_DIST += tests/perf/bench-scale.sh
+
+# The SA client against OpenSM on ibsim (tests/ipoib-sa.at); the ibsim
+# topology and partition files there serve tests/ipoib-ibsim-macros.at.
+if HAVE_RDMA
+check_PROGRAMS += tests/test-sa-client tests/test-sa-mad
+tests_test_sa_client_SOURCES = tests/test-sa-client.c
+tests_test_sa_client_LDADD = transport/libtransport.a lib/libipoib.a \
+	$(OVS_LIBS) $(RDMA_LIBS)
+tests_test_sa_mad_SOURCES = tests/test-sa-mad.c
+tests_test_sa_mad_LDADD = transport/libtransport.a lib/libipoib.a $(OVS_LIBS)
+endif
+EXTRA_DIST += \
+	tests/ibsim/net-4hca \
+	tests/ibsim/partitions.conf \
+	tests/ibsim/opensm.conf
+
+# The RFC 4390 DHCP rewrite (tests/ipoib-dhcp.at).
+check_PROGRAMS += tests/test-ipoib-dhcp
+tests_test_ipoib_dhcp_SOURCES = tests/test-ipoib-dhcp.c
+tests_test_ipoib_dhcp_LDADD = lib/libipoib.a $(OVS_LIBS)
+EXTRA_DIST += tests/ipoib-dhcp.py

@@ -545,6 +545,21 @@ run_step(struct fixture *f, char *step)
         f->tailroom = num_arg(w[2]);
     } else if (!strcmp(w[0], "mtu") && n == 2) {
         f->x.mtu = num_arg(w[1]);
+    } else if (!strcmp(w[0], "vlan") && n == 2) {
+        /* The partition context of VLAN w[1] ("none": untagged), P_Key
+         * 0x8000 | VLAN as VST maps it. */
+        f->x.vlan = (!strcmp(w[1], "none") ? IPOIB_VLAN_NONE
+                     : num_arg(w[1]));
+        f->x.pkey = (f->x.vlan == IPOIB_VLAN_NONE ? IB_DEFAULT_PKEY
+                     : IB_PKEY_FULL_MEMBER | f->x.vlan);
+    } else if (!strcmp(w[0], "frame-vlan") && n == 2) {
+        uint8_t *frame;
+        size_t len = parse_hex(w[1], &frame);
+        uint16_t vlan = ipoib_xlate_frame_vlan(frame, len);
+
+        printf("frame vlan: %s\n", (vlan == IPOIB_VLAN_INVALID ? "invalid"
+                                    : vlan_str(vlan)));
+        free(frame);
     } else if (!strcmp(w[0], "nd") && n == 2) {
         f->x.rewrite_nd = !strcmp(w[1], "on");
     } else if (!strcmp(w[0], "port") && n == 3) {

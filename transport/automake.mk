@@ -21,3 +21,41 @@ transport_libtransport_a_SOURCES = \
 	transport/ipoib-transport.c \
 	transport/ipoib-transport.h \
 	transport/transport-sim.c
+
+# The SA client (PathRecord, MCMemberRecord over libibumad), for the verbs
+# backend; ib-sa-mad is its I/O-free MAD codec.  Users link $(RDMA_LIBS).
+if HAVE_RDMA
+transport_libtransport_a_SOURCES += \
+	transport/ib-sa-client.c \
+	transport/ib-sa-client.h \
+	transport/ib-sa-mad.c \
+	transport/ib-sa-mad.h
+endif
+
+# The "verbs" backend (rdma-core, issue 5), when configure found
+# libibverbs and libibumad.  Programs that link libtransport.a need
+# $(RDMA_LIBS) then.
+transport_libtransport_a_CPPFLAGS = $(AM_CPPFLAGS)
+if HAVE_RDMA
+transport_libtransport_a_CPPFLAGS += -DHAVE_RDMA=1
+transport_libtransport_a_SOURCES += \
+	transport/transport-verbs.c \
+	transport/verbs-ah-cache.c \
+	transport/verbs-ah-cache.h \
+	transport/verbs-datapath.c \
+	transport/verbs-device.c \
+	transport/verbs-offload.c \
+	transport/verbs-offload.h \
+	transport/verbs-private.h \
+	transport/verbs-qp.c \
+	transport/verbs-rx-ring.c \
+	transport/verbs-rx-ring.h
+endif
+
+# The verbs backend's logic without verbs calls (tests/ipoib-verbs.at).
+if HAVE_RDMA
+check_PROGRAMS += tests/test-verbs-logic
+tests_test_verbs_logic_SOURCES = tests/test-verbs-logic.c
+tests_test_verbs_logic_LDADD = transport/libtransport.a lib/libipoib.a \
+	$(OVS_LIBS) $(RDMA_LIBS)
+endif

@@ -22,6 +22,9 @@
 /* Every backend this build has. */
 static const struct ipoib_transport_class *const classes[] = {
     &ipoib_transport_sim,
+#ifdef HAVE_RDMA
+    &ipoib_transport_verbs,
+#endif
 };
 
 const struct ipoib_transport_class *

@@ -38,8 +38,9 @@
  * a time.
  *
  * Backends: "sim" (transport-sim.c, the simulated subnet of ipoib-fabricd)
- * and, later, "verbs" (rdma-core).  All byte strings (GIDs, payloads) are in
- * network byte order; all integers in host byte order. */
+ * and "verbs" (transport-verbs.c: an HCA through rdma-core, when built).
+ * All byte strings (GIDs, payloads) are in network byte order; all integers
+ * in host byte order. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -225,9 +226,16 @@ struct ipoib_transport_class {
     int (*send)(struct ipoib_port *, const struct ipoib_tx_desc *, int n);
     int (*recv)(struct ipoib_port *, struct ipoib_rx_desc *, int n);
     void (*recv_wait)(struct ipoib_port *);
+
+    /* Optional (may be NULL): why the port cannot carry traffic now (no
+     * such device, link down, no subnet manager...), or NULL if nothing is
+     * wrong.  The string stays valid until the next call into the port.
+     * A change comes with an IPOIB_EV_PORT_STATE event. */
+    const char *(*get_error)(struct ipoib_port *);
 };
 
 extern const struct ipoib_transport_class ipoib_transport_sim;
+extern const struct ipoib_transport_class ipoib_transport_verbs;
 
 /* Returns the class named 'type', or NULL. */
 const struct ipoib_transport_class *ipoib_transport_find(const char *type);

@@ -42,6 +42,8 @@
 #include "fabric/fabric-ring.h"
 #include "fabric/fabric-shm.h"
 #include "hash.h"
+#include "lib/ipoib-tso.h"
+#include "lib/ipoib-xlate.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
@@ -780,10 +782,12 @@ sim_poll_event(struct ipoib_port *port, struct ipoib_event *ev)
 static void
 sim_query_port(struct ipoib_port *port, struct ipoib_port_attr *attr)
 {
+    uint32_t hca = (port->map
+                    ? fabric_shm_hdr(&port->map->shm)->hca_offloads : 0);
+
     *attr = port->attr;
-    attr->rx_csum = false;
-    attr->tx_csum = false;
-    attr->max_lso = 0;
+    attr->rx_csum = attr->tx_csum = (hca & FABRIC_HCA_CSUM) != 0;
+    attr->max_lso = hca & FABRIC_HCA_LSO ? FABRIC_HCA_MAX_LSO : 0;
 }
 
 static void
@@ -1088,6 +1092,69 @@ send_via_daemon(const struct ipoib_port *port, const struct fabric_shm *shm,
     return true;
 }
 
+/* Puts one datagram on the wire.  'pkt_flags' adds FABRIC_PKT_F_*. */
+static bool
+send_datagram(const struct ipoib_port *port, const struct sim_view *view,
+              const struct ipoib_tx_desc *desc, bool capture,
+              uint8_t pkt_flags)
+{
+    struct fabric_pkt_meta meta;
+    uint32_t max_len;
+
+    if (!build_meta(port, view, desc, &meta, &max_len)) {
+        return false;
+    }
+    meta.flags |= pkt_flags;
+    if (capture) {
+        return (desc->len <= max_len
+                && send_via_daemon(port, &view->map->shm, &meta,
+                                   desc->data));
+    }
+    return fabric_deliver(&view->map->shm, port->tx_wake_sock, &meta,
+                          desc->data, max_len) == FABRIC_DELIVERED;
+}
+
+/* The simulated HCA's offloads (ipoib-fabricd --hca-offloads), done on the
+ * sender's CPU as a real HCA does them in hardware: a large send is cut
+ * into MTU-sized datagrams, checksums are filled, and each datagram is
+ * marked so that the receiving HCA reports its checksum verified.  Returns
+ * the number of datagrams sent, or -1 if 'desc' was not all sent. */
+static int
+send_offloaded(const struct ipoib_port *port, const struct sim_view *view,
+               const struct ipoib_tx_desc *desc, bool capture)
+{
+    uint8_t buf[FABRIC_SLOT_DATA];
+    struct ipoib_tx_desc seg = *desc;
+    struct ipoib_tso_plan plan;
+    int n_sent = 0;
+
+    seg.data = buf;
+    seg.flags = 0;
+    if (!(desc->flags & IPOIB_TX_F_LSO)) {
+        if (desc->len > sizeof buf) {
+            return -1;
+        }
+        memcpy(buf, desc->data, desc->len);
+        ipoib_tso_fill_csum(buf, desc->len, IPOIB_ENCAP_LEN);
+        return (send_datagram(port, view, &seg, capture,
+                              FABRIC_PKT_F_CSUM_OK) ? 1 : -1);
+    }
+    if (desc->len > FABRIC_HCA_MAX_LSO
+        || ipoib_tso_plan(desc->data, desc->len, IPOIB_ENCAP_LEN, desc->mss,
+                          &plan) != IPOIB_TSO_OK
+        || ipoib_tso_max_seg_len(&plan) > sizeof buf) {
+        return -1;
+    }
+    for (int i = 0; i < plan.n_segs; i++) {
+        seg.len = ipoib_tso_segment(&plan, desc->data, i, buf);
+        if (!send_datagram(port, view, &seg, capture, FABRIC_PKT_F_CSUM_OK)) {
+            return -1;
+        }
+        n_sent++;
+    }
+    return n_sent;
+}
+
 static int
 sim_send(struct ipoib_port *port, const struct ipoib_tx_desc *descs, int n)
 {
@@ -1104,28 +1171,25 @@ sim_send(struct ipoib_port *port, const struct ipoib_tx_desc *descs, int n)
     capture = atomic_load_explicit(&fabric_shm_hdr(&view->map->shm)->capture,
                                    memory_order_relaxed) != 0;
 
+    uint32_t hca = fabric_shm_hdr(&view->map->shm)->hca_offloads;
+    int n_datagrams = 0;
     for (int i = 0; i < n; i++) {
         const struct ipoib_tx_desc *desc = &descs[i];
-        struct fabric_pkt_meta meta;
-        uint32_t max_len;
-        bool ok;
+        int sent;
 
-        if (!build_meta(port, view, desc, &meta, &max_len)) {
-            ok = false;
-        } else if (capture) {
-            ok = (desc->len <= max_len
-                  && send_via_daemon(port, &view->map->shm, &meta,
-                                     desc->data));
+        if (desc->flags & (IPOIB_TX_F_LSO | IPOIB_TX_F_CSUM)
+            && hca & FABRIC_HCA_CSUM) {
+            sent = send_offloaded(port, view, desc, capture);
         } else {
-            ok = fabric_deliver(&view->map->shm, port->tx_wake_sock, &meta,
-                                desc->data, max_len) == FABRIC_DELIVERED;
+            sent = send_datagram(port, view, desc, capture, 0) ? 1 : -1;
         }
-        if (ok) {
+        if (sent >= 0) {
             n_sent++;
+            n_datagrams += sent;
             n_bytes += desc->len;
         }
     }
-    counter_inc(&c->tx_packets, n_sent);
+    counter_inc(&c->tx_packets, n_datagrams);
     counter_inc(&c->tx_bytes, n_bytes);
     if (n_sent < n) {
         counter_inc(&c->tx_dropped, n - n_sent);
@@ -1178,7 +1242,10 @@ fill_rx_desc(struct ipoib_rx_desc *desc, const struct sim_qp *qp,
         memset(&desc->sgid, 0, sizeof desc->sgid);
         memset(&desc->dgid, 0, sizeof desc->dgid);
     }
-    desc->csum_ok = false;
+    /* A ConnectX completion says "checksum OK" for what it verified; here
+     * only datagrams whose checksums a simulated HCA filled are known
+     * good.  (All HCAs of a fabric share its offload setting.) */
+    desc->csum_ok = (meta->flags & FABRIC_PKT_F_CSUM_OK) != 0;
 }
 
 /* Offers the packet to QP 'qpn'.  Returns true if it filled '*desc'. */

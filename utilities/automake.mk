@@ -32,3 +32,45 @@ utilities/ovs-ipoib-sandbox: utilities/ovs-ipoib-sandbox.in Makefile
 	$(SED) -e 's|@OVS_SRCDIR[@]|$(OVS_SRCDIR)|g' \
 	    $(srcdir)/utilities/ovs-ipoib-sandbox.in > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# ipoib-host: a native IPoIB host (tun device) on the simulated subnet.
+sbin_PROGRAMS += utilities/ipoib-host
+utilities_ipoib_host_SOURCES = \
+	utilities/ipoib-host.c \
+	utilities/ipoib-host.h \
+	utilities/ipoib-host-addrs.c \
+	utilities/ipoib-host-addrs.h \
+	utilities/ipoib-host-datapath.c \
+	utilities/ipoib-host-link.c \
+	utilities/ipoib-host-mcast.c \
+	utilities/ipoib-host-mcast.h \
+	utilities/ipoib-host-neigh.c \
+	utilities/ipoib-host-neigh.h \
+	utilities/ipoib-host-path.c \
+	utilities/ipoib-host-path.h \
+	utilities/ipoib-host-pktq.c \
+	utilities/ipoib-host-pktq.h \
+	utilities/ipoib-host-resolve.c \
+	utilities/ipoib-host-route.c \
+	utilities/ipoib-host-route.h \
+	utilities/ipoib-host-tun.c \
+	utilities/ipoib-host-tun.h
+utilities_ipoib_host_LDADD = \
+	transport/libtransport.a \
+	fabric/libfabric.a \
+	lib/libipoib.a \
+	$(RDMA_LIBS) \
+	$(OVS_LIBS)
+dist_man_MANS += utilities/ipoib-host.8
+
+# Unit tests of its tables and address helpers (tests/ipoib-native.at).
+check_PROGRAMS += tests/test-ipoib-host
+tests_test_ipoib_host_SOURCES = \
+	tests/test-ipoib-host.c \
+	utilities/ipoib-host-addrs.c \
+	utilities/ipoib-host-mcast.c \
+	utilities/ipoib-host-neigh.c \
+	utilities/ipoib-host-path.c \
+	utilities/ipoib-host-pktq.c \
+	utilities/ipoib-host-route.c
+tests_test_ipoib_host_LDADD = lib/libipoib.a $(OVS_LIBS)

@@ -64,6 +64,7 @@ static uint64_t subnet_prefix = IB_DEFAULT_SUBNET_PREFIX;
 static uint32_t max_mtu = 4096;
 static uint32_t max_ports = FABRIC_DEFAULT_PORTS;
 static uint32_t ring_slots = FABRIC_DEFAULT_RING_SLOTS;
+static uint32_t hca_offloads;       /* FABRIC_HCA_*. */
 
 /* One client connection. */
 struct conn {
@@ -540,6 +541,9 @@ fabric_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                   socket_path, ib_gid_format(&prefix, buf), FABRIC_SM_LID,
                   shm.layout.max_ports, shm.layout.ring_slots,
                   capture ? fabric_capture_file_name(capture) : "off");
+    if (hca_offloads) {
+        ds_put_cstr(&s, "hca-offloads: csum lso\n");
+    }
     for (uint32_t i = 0; i < sm.n_ports; i++) {
         if (sm.ports[i].in_use) {
             format_port(&s, i);
@@ -806,6 +810,7 @@ setup_fabric(void)
         ovs_fatal(error, "cannot create shared memory");
     }
     fatal_signal_add_hook(remove_wake_dir, NULL, NULL, true);
+    fabric_shm_hdr(&shm)->hca_offloads = hca_offloads;
     fabric_sm_init(&sm, &shm, &parts, subnet_prefix, max_mtu);
 
     wake_tx_sock = fabric_wake_socket_open();
@@ -981,6 +986,7 @@ parse_options(int argc, char *argv[])
         OPT_MAX_PORTS,
         OPT_RING_SLOTS,
         OPT_UNIXCTL,
+        OPT_HCA_OFFLOADS,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
@@ -993,6 +999,7 @@ parse_options(int argc, char *argv[])
         {"max-ports", required_argument, NULL, OPT_MAX_PORTS},
         {"ring-slots", required_argument, NULL, OPT_RING_SLOTS},
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        {"hca-offloads", no_argument, NULL, OPT_HCA_OFFLOADS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         DAEMON_LONG_OPTIONS,
@@ -1055,6 +1062,10 @@ parse_options(int argc, char *argv[])
             unixctl_path = optarg;
             break;
 
+        case OPT_HCA_OFFLOADS:
+            hca_offloads = FABRIC_HCA_CSUM | FABRIC_HCA_LSO;
+            break;
+
         case 'h':
             usage();
 
@@ -1105,7 +1116,9 @@ usage(void)
            "  --max-mtu=BYTES         port MTU, 256...4096 (default 4096)\n"
            "  --max-ports=N           ports at most (default %d, max %d)\n"
            "  --ring-slots=N          receive ring slots per port (default "
-           "%d)\n",
+           "%d)\n"
+           "  --hca-offloads          HCAs fill and verify checksums and do "
+           "LSO\n",
            program_name, program_name, ovs_rundir(),
            FABRIC_DEFAULT_PARTITIONS, FABRIC_DEFAULT_PORTS, FABRIC_MAX_PORTS,
            FABRIC_DEFAULT_RING_SLOTS);

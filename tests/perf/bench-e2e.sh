@@ -14,26 +14,38 @@
 # limitations under the License.
 
 # End-to-end benchmark, VM to VM across two hypervisors, in one run:
-#   a  ovs-ipoib over the simulated subnet (our ovs-vswitchd, type=ipoib)
-#   b  the same two bridges joined by an OVS userspace VXLAN tunnel
-#   c  the same two bridges joined by a plain veth pair (the ceiling)
+#   a     ovs-ipoib over the simulated subnet (our ovs-vswitchd, type=ipoib);
+#         with userspace TSO, the fabric's HCAs model LSO and checksum
+#         offload (ipoib-fabricd --hca-offloads)
+#   a-sw  the same with TSO but HCAs without offloads: the netdev segments
+#         and fills checksums in software (TSO cases only)
+#   b     the same two bridges joined by an OVS userspace VXLAN tunnel
+#   c     the same two bridges joined by a plain veth pair (the ceiling)
 # b and c come from the workplace's shared baseline script (stock Debian
-# OVS); rounds interleave a, b and c so that machine noise hits all three.
-# Prints medians and the ratios a/b and a/c.  Needs root.
+# OVS); rounds interleave the set-ups so that machine noise hits all.
+# Prints, per case (userspace TSO setting and VM MTU), medians and the
+# ratios a/b and a/c.  Needs root.
 #
 #   env ROUNDS=3 DUR=10 BASELINES=../shared/bench/ovs-baselines.sh
+#       CASES="false:1500 true:1500 true:4092"   (tso:vm-mtu)
+#       RING_SLOTS=2048                          (fabric receive rings)
+#       IPOIB_BUILD=DIR                          (an existing build)
 #
-# Only userspace TSO off and VM MTU 1500 for now: ovs-ipoib does not yet
-# advertise TSO (issue 6), so with TSO on OVS would drop offloaded packets
-# at the ipoib port.
+# VM MTU 4092 runs the fabric with a 4K partition (mtu=5 in
+# partitions.conf); 1500 keeps the fabric's default partition (IPoIB MTU
+# 2044).  With TSO on, a's VMs keep their veth offloads (as c's do in the
+# baseline script; it turns b's off: OVS 3.1's VXLAN cannot carry them);
+# with TSO off, VMs compute checksums themselves ("ethtool -K eth0 tx off").
 set -u -o pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-10}
+CASES=${CASES:-"false:1500 true:1500 true:4092"}
+RING_SLOTS=${RING_SLOTS:-2048}
 BASELINES=${BASELINES:-$top/../shared/bench/ovs-baselines.sh}
 work=$(mktemp -d /tmp/ovs-ipoib-bench.XXXXXX)
-results=$work/results.tsv   # round  setup  test  value
+results=$work/results.tsv   # round  case  setup  test  value
 
 if test "$(id -u)" != 0; then
     echo "$0: needs root (network namespaces)" >&2
@@ -48,15 +60,20 @@ log() {
     echo "[$(date +%H:%M:%S)] $*" >&2
 }
 
-"$top/build-aux/build.sh"
+# IPOIB_BUILD=DIR uses an existing build directory instead of building in
+# _build (what a fresh clone does).
+build=${IPOIB_BUILD:-$top/_build}
+if test -z "${IPOIB_BUILD:-}"; then
+    "$top/build-aux/build.sh"
+fi
 # b and c run Debian's own Open vSwitch.
 if ! dpkg-query -W -f='${Status}' openvswitch-switch 2>/dev/null \
         | grep -q " installed"; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         openvswitch-switch >/dev/null
 fi
-ovs=$(sed -n 's/^OVS_BUILDDIR = //p' "$top/_build/Makefile")
-our_path=$top/_build/vswitchd:$top/_build/utilities:$ovs/utilities:$ovs/ovsdb
+ovs=$(sed -n 's/^OVS_BUILDDIR = //p' "$build/Makefile")
+our_path=$build/vswitchd:$build/utilities:$ovs/utilities:$ovs/ovsdb
 
 sb=$work/sandbox
 cleanup() {
@@ -82,11 +99,16 @@ except Exception:
 PY
 }
 
-# Runs one iperf3 test from vm1 to vm2 of the ovs-ipoib sandbox.
+sandbox() {
+    PATH=$our_path:$PATH IPOIB_NS_PREFIX=bench- ovs-ipoib-sandbox "$@"
+}
+
+# Runs one iperf3 test from vm1 to vm2 of the ovs-ipoib sandbox and
+# records it for set-up $3 of case $2.
 ours_test() {
-    local round=$1 test=$2
-    shift 2
-    local json=$work/a-$round-$test.json
+    local round=$1 case=$2 setup=$3 test=$4
+    shift 4
+    local json=$work/$setup-$case-$round-$test.json
     sandbox vm "$sb" vm2 iperf3 -s -1 -D --pidfile "$work/srv.pid"
     for i in $(seq 40); do
         sandbox vm "$sb" vm2 ss -ltnH | grep -q ':5201 ' && break
@@ -98,19 +120,29 @@ ours_test() {
     sleep 0.5
     local kind=tcp
     test "$test" = udp64 && kind=udp
-    printf "%s\ta\t%s\t%s\n" "$round" "$test" \
+    printf "%s\t%s\t%s\t%s\t%s\n" "$round" "$case" "$setup" "$test" \
         "$(parse_iperf "$json" $kind)" >>"$results"
 }
 
-sandbox() {
-    PATH=$our_path:$PATH IPOIB_NS_PREFIX=bench- ovs-ipoib-sandbox "$@"
-}
-
+# One round of set-up a for case TSO:MTU; MODE "hca": the fabric's HCAs
+# do LSO and checksums, "sw": they do not (a-sw).
 ours_round() {
-    local round=$1
-    log "round $round: a (ovs-ipoib)"
+    local round=$1 tso=$2 mtu=$3 mode=$4
+    local case=$tso:$mtu setup=a fabricd_opts="--ring-slots=$RING_SLOTS"
+    if test "$mode" = sw; then
+        setup=a-sw
+    else
+        fabricd_opts="$fabricd_opts --hca-offloads"
+    fi
+    log "round $round, tso=$tso mtu=$mtu: $setup (ovs-ipoib)"
     rm -rf "$sb"
-    sandbox start-fabric "$sb"
+    mkdir -p "$sb"
+    if test "$mtu" -gt 2044; then
+        echo "Default=0x7fff, ipoib, mtu=5 : ALL=full;" >"$sb/partitions.conf"
+        fabricd_opts="$fabricd_opts --partitions=$sb/partitions.conf"
+    fi
+    export IPOIB_SANDBOX_TSO=$tso
+    sandbox start-fabric "$sb" $fabricd_opts
     sandbox add-hv "$sb" hv1
     sandbox add-hv "$sb" hv2
     sandbox add-vm "$sb" hv1 vm1 10.10.0.1/24
@@ -118,6 +150,10 @@ ours_round() {
     for vm in vm1 vm2; do
         sandbox vm "$sb" $vm sysctl -qw net.ipv6.conf.all.disable_ipv6=1
     done
+    ip -n bench-hv1 link set vm1 mtu "$mtu"
+    ip -n bench-hv2 link set vm2 mtu "$mtu"
+    sandbox vm "$sb" vm1 ip link set eth0 mtu "$mtu"
+    sandbox vm "$sb" vm2 ip link set eth0 mtu "$mtu"
     for hv in hv1 hv2; do
         for i in $(seq 100); do
             test "$(sandbox hv "$sb" $hv ovs-vsctl get Interface ib0 \
@@ -126,53 +162,89 @@ ours_round() {
         done
     done
     sandbox vm "$sb" vm1 ping -c 3 -i 0.2 -W 1 10.10.0.2 >/dev/null \
-        || log "WARN: a: no ping"
-    ours_test "$round" tcp1
-    ours_test "$round" tcp4 -P 4
-    ours_test "$round" udp64 -u -l 64 -b 0
+        || log "WARN: $setup: no ping"
+    ours_test "$round" "$case" $setup tcp1
+    ours_test "$round" "$case" $setup tcp4 -P 4
+    if test "$tso" = false && test "$mtu" = 1500; then
+        ours_test "$round" "$case" $setup udp64 -u -l 64 -b 0
+    fi
+    # The port counters show which offload path carried the traffic.
+    for hv in hv1 hv2; do
+        sandbox hv "$sb" $hv ovs-vsctl get Interface ib0 statistics \
+            >"$work/$setup-$tso-$mtu-$round-$hv.stats"
+    done
     sandbox stop "$sb"
+    unset IPOIB_SANDBOX_TSO
 }
 
 baseline_round() {
-    local round=$1
-    log "round $round: b, c (stock OVS, $BASELINES)"
-    BASE=$work/base-$round ROUNDS=1 DUR=$DUR SETTINGS=false MTUS=1500 \
-        TOPOS="b c" DO_PROBE=0 bash "$BASELINES" run >"$work/base-$round.log" 2>&1
-    local tsv=$work/base-$round/raw/results.tsv
-    test -f "$tsv" || { log "WARN: baseline round $round made no results"; return; }
+    local round=$1 tso=$2 mtu=$3
+    local base=$work/base-$round-$tso-$mtu
+    log "round $round, tso=$tso mtu=$mtu: b, c (stock OVS, $BASELINES)"
+    BASE=$base ROUNDS=1 DUR=$DUR SETTINGS=$tso MTUS=$mtu TOPOS="b c" \
+        DO_PROBE=0 bash "$BASELINES" run >"$base.log" 2>&1
+    local tsv=$base/raw/results.tsv
+    if ! test -f "$tsv"; then
+        log "WARN: baseline round $round made no results"
+        return
+    fi
     # round tso mtu topo test txoff value ...
-    awk -F'\t' -v r="$round" '$2 == "false" && $3 == 1500 {
-        printf "%s\t%s\t%s\t%s\n", r, $4, $5, $7 }' "$tsv" >>"$results"
+    awk -F'\t' -v r="$round" -v t="$tso" -v m="$mtu" '
+        $2 == t && $3 == m {
+            printf "%s\t%s:%s\t%s\t%s\t%s\n", r, t, m, $4, $5, $7 }' \
+        "$tsv" >>"$results"
 }
 
 for round in $(seq "$ROUNDS"); do
-    ours_round "$round"
-    baseline_round "$round"
+    for case in $CASES; do
+        tso=${case%:*}
+        mtu=${case#*:}
+        ours_round "$round" "$tso" "$mtu" hca
+        if test "$tso" = true; then
+            ours_round "$round" "$tso" "$mtu" sw
+        fi
+        baseline_round "$round" "$tso" "$mtu"
+    done
 done
 
-python3 - "$results" "$ROUNDS" "$DUR" <<'PY'
+python3 - "$results" "$ROUNDS" "$DUR" "$CASES" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 vals = {}
-for r, setup, test, v in rows:
+for r, case, setup, test, v in rows:
     try:
-        vals.setdefault((setup, test), []).append(float(v))
+        vals.setdefault((case, setup, test), []).append(float(v))
     except ValueError:
         pass
-def med(setup, test):
-    v = vals.get((setup, test))
+def med(case, setup, test):
+    v = vals.get((case, setup, test))
     return statistics.median(v) if v else None
-print("ovs-ipoib end to end: medians of %s rounds, %s s each, VM MTU 1500, "
-      "userspace TSO off" % (sys.argv[2], sys.argv[3]))
-print()
-print("| test | unit | a ovs-ipoib | b VXLAN | c veth | a/b | a/c |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
-for test, unit in (("tcp1", "Gbit/s"), ("tcp4", "Gbit/s"), ("udp64", "pkt/s")):
-    a, b, c = med("a", test), med("b", test), med("c", test)
-    f = (lambda x: "-" if x is None else ("%.3f" % x if unit == "Gbit/s" else "%.0f" % x))
-    ratio = lambda x, y: "-" if not x or not y else "%.2f" % (x / y)
-    print("| %s | %s | %s | %s | %s | %s | %s |" % (test, unit, f(a), f(b), f(c),
-                                                 ratio(a, b), ratio(a, c)))
+def fmt(x, unit):
+    if x is None:
+        return "-"
+    return "%.3f" % x if unit == "Gbit/s" else "%.0f" % x
+def ratio(x, y):
+    return "-" if not x or not y else "%.2f" % (x / y)
+print("ovs-ipoib end to end: medians of %s rounds, %s s each"
+      % (sys.argv[2], sys.argv[3]))
+for case in sys.argv[4].split():
+    tso, mtu = case.split(":")
+    print()
+    print("userspace TSO %s, VM MTU %s:" % ("on" if tso == "true" else "off",
+                                           mtu))
+    print()
+    print("| test | unit | a ovs-ipoib | a-sw | b VXLAN | c veth "
+          "| a/b | a/c | a-sw/c |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for test, unit in (("tcp1", "Gbit/s"), ("tcp4", "Gbit/s"),
+                       ("udp64", "pkt/s")):
+        a, asw = med(case, "a", test), med(case, "a-sw", test)
+        b, c = med(case, "b", test), med(case, "c", test)
+        if a is None and b is None and c is None:
+            continue
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            test, unit, fmt(a, unit), fmt(asw, unit), fmt(b, unit),
+            fmt(c, unit), ratio(a, b), ratio(a, c), ratio(asw, c)))
 PY
 echo
-echo "raw results: $results"
+echo "raw results: $results (port statistics of each a run: $work/*.stats)"
