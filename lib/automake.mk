@@ -26,6 +26,7 @@ lib_libipoib_a_SOURCES = \
 	lib/ipoib-addr.h \
 	lib/ipoib-arp.c \
 	lib/ipoib-arp.h \
+	lib/ipoib-bytes.h \
 	lib/ipoib-csum.c \
 	lib/ipoib-csum.h \
 	lib/ipoib-dhcp.c \

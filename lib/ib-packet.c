@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "lib/ib-crc.h"
+#include "lib/ipoib-bytes.h"
 
 /* Fixed values of fields that ib_ud_headers does not carry. */
 #define LRH_LVER 0              /* Link version. */
@@ -36,13 +37,6 @@
 #define BTH_PADCNT_SHIFT 4
 
 static inline void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-static inline void
 put24(uint8_t *p, uint32_t v)
 {
     p[0] = v >> 16;
@@ -50,31 +44,10 @@ put24(uint8_t *p, uint32_t v)
     p[2] = v;
 }
 
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = v >> 16;
-    p[2] = v >> 8;
-    p[3] = v;
-}
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
-
 static inline uint32_t
 get24(const uint8_t *p)
 {
     return (p[0] << 16) | (p[1] << 8) | p[2];
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-    return ((uint32_t) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
 }
 
 void
@@ -127,19 +100,19 @@ put_lrh(uint8_t *p, const struct ib_ud_headers *h, size_t icrc_end)
     p[0] = ((h->vl & 0xf) << 4) | LRH_LVER;
     p[1] = ((h->sl & 0xf) << 4)
            | (h->has_grh ? IB_LNH_IBA_GLOBAL : IB_LNH_IBA_LOCAL);
-    put16(p + 2, h->dlid);
-    put16(p + 4, icrc_end / 4);     /* The 5 reserved bits stay zero. */
-    put16(p + 6, h->slid);
+    ipoib_put_be16(p + 2, h->dlid);
+    ipoib_put_be16(p + 4, icrc_end / 4);     /* The 5 reserved bits stay zero. */
+    ipoib_put_be16(p + 6, h->slid);
     return p + IB_LRH_LEN;
 }
 
 static uint8_t *
 put_grh(uint8_t *p, const struct ib_ud_headers *h, size_t icrc_end)
 {
-    put32(p, ((uint32_t) GRH_IPVER << 28) | ((uint32_t) h->tclass << 20)
+    ipoib_put_be32(p, ((uint32_t) GRH_IPVER << 28) | ((uint32_t) h->tclass << 20)
              | (h->flow_label & 0xfffff));
     /* Payload length counts from the end of the GRH through the ICRC. */
-    put16(p + 4, icrc_end - IB_LRH_LEN - IB_GRH_LEN);
+    ipoib_put_be16(p + 4, icrc_end - IB_LRH_LEN - IB_GRH_LEN);
     p[6] = IB_GRH_NXTHDR_IBA;
     p[7] = h->hop_limit;
     memcpy(p + 8, h->sgid.b, IB_GID_LEN);
@@ -153,7 +126,7 @@ put_bth(uint8_t *p, const struct ib_ud_headers *h, size_t pad)
     p[0] = h->opcode;
     p[1] = (h->solicited ? BTH_SE : 0) | BTH_MIGREQ
            | (pad << BTH_PADCNT_SHIFT) | BTH_TVER;
-    put16(p + 2, h->pkey);
+    ipoib_put_be16(p + 2, h->pkey);
     p[4] = 0;                       /* resv8a. */
     put24(p + 5, h->dqpn);
     p[8] = 0;                       /* AckReq (never for UD), resv7. */
@@ -164,12 +137,12 @@ put_bth(uint8_t *p, const struct ib_ud_headers *h, size_t pad)
 static uint8_t *
 put_deth(uint8_t *p, const struct ib_ud_headers *h)
 {
-    put32(p, h->qkey);
+    ipoib_put_be32(p, h->qkey);
     p[4] = 0;
     put24(p + 5, h->sqpn);
     p += IB_DETH_LEN;
     if (h->opcode == IB_OPCODE_UD_SEND_ONLY_IMM) {
-        put32(p, h->immediate);
+        ipoib_put_be32(p, h->immediate);
         p += IB_IMMDT_LEN;
     }
     return p;
@@ -236,18 +209,18 @@ get_lrh(const uint8_t *p, struct ib_ud_headers *h)
 {
     h->vl = p[0] >> 4;
     h->sl = p[1] >> 4;
-    h->dlid = get16(p + 2);
-    h->slid = get16(p + 6);
+    h->dlid = ipoib_get_be16(p + 2);
+    h->slid = ipoib_get_be16(p + 6);
 }
 
 /* Returns 0, EINVAL, or EPROTONOSUPPORT if no IBA transport follows. */
 static int
 get_grh(const uint8_t *p, size_t icrc_end, struct ib_ud_headers *h)
 {
-    uint32_t word0 = get32(p);
+    uint32_t word0 = ipoib_get_be32(p);
 
     if (word0 >> 28 != GRH_IPVER
-        || get16(p + 4) != icrc_end - IB_LRH_LEN - IB_GRH_LEN) {
+        || ipoib_get_be16(p + 4) != icrc_end - IB_LRH_LEN - IB_GRH_LEN) {
         return EINVAL;
     }
     h->has_grh = true;
@@ -265,7 +238,7 @@ get_bth(const uint8_t *p, struct ib_ud_headers *h)
 {
     h->opcode = p[0];
     h->solicited = (p[1] & BTH_SE) != 0;
-    h->pkey = get16(p + 2);
+    h->pkey = ipoib_get_be16(p + 2);
     h->dqpn = get24(p + 5);
     h->psn = get24(p + 9);
     return (p[1] >> BTH_PADCNT_SHIFT) & 3;
@@ -282,7 +255,7 @@ ib_ud_packet_parse(const uint8_t *pkt, size_t len, struct ib_ud_headers *h,
     }
 
     /* The LRH's Packet Length must account for exactly 'len' bytes. */
-    size_t vcrc_ofs = (get16(pkt + 4) & 0x7ff) * 4;
+    size_t vcrc_ofs = (ipoib_get_be16(pkt + 4) & 0x7ff) * 4;
     if (vcrc_ofs + IB_VCRC_LEN != len || vcrc_ofs < IB_LRH_LEN) {
         return EINVAL;
     }
@@ -334,10 +307,10 @@ ib_ud_packet_parse(const uint8_t *pkt, size_t len, struct ib_ud_headers *h,
     if ((size_t) (end - p) < ext_len + pad) {
         return EINVAL;
     }
-    h->qkey = get32(p);
+    h->qkey = ipoib_get_be32(p);
     h->sqpn = get24(p + 5);
     if (h->opcode == IB_OPCODE_UD_SEND_ONLY_IMM) {
-        h->immediate = get32(p + IB_DETH_LEN);
+        h->immediate = ipoib_get_be32(p + IB_DETH_LEN);
     }
     p += ext_len;
 

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "byte-order.h"
+#include "lib/ipoib-bytes.h"
 #include "util.h"
 
 /* Pcap file header magic numbers: microsecond and nanosecond timestamps. */
@@ -88,19 +89,6 @@ put_le32(uint8_t *p, uint32_t v)
 {
     put_le16(p, v);
     put_le16(p + 2, v >> 16);
-}
-
-static void
-put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
 }
 
 static uint32_t
@@ -191,9 +179,9 @@ ib_pcap_write(struct ib_pcap_writer *w, long long time_usec,
     erf[9] = ERF_FLAG_VLEN;
     /* Like capture hardware, the record length is rounded up to a multiple
      * of 8 while the pcap record holds only the packet itself. */
-    put_be16(erf + 10, ROUND_UP(caplen, ERF_RLEN_ALIGN));
-    put_be16(erf + 12, 0);                 /* Loss counter. */
-    put_be16(erf + 14, len);
+    ipoib_put_be16(erf + 10, ROUND_UP(caplen, ERF_RLEN_ALIGN));
+    ipoib_put_be16(erf + 12, 0);                 /* Loss counter. */
+    ipoib_put_be16(erf + 14, len);
 
     int error = write_all(w->file, hdr, sizeof hdr);
     return error ? error : write_all(w->file, pkt, len);
@@ -331,7 +319,7 @@ parse_erf_record(const struct ib_pcap_reader *r, size_t caplen,
     /* The wire length excludes the padding that capture hardware may add
      * (and store) to reach the record length. */
     size_t avail = caplen - hdr_len;
-    size_t wlen = get_be16(erf + 14);
+    size_t wlen = ipoib_get_be16(erf + 14);
     *pkt = erf + hdr_len;
     *len = MIN(wlen, avail);
     *usec = erf_time_to_usec(get_le64(erf));

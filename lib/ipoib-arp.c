@@ -18,6 +18,7 @@
 #include "lib/ipoib-arp.h"
 
 #include <string.h>
+#include "lib/ipoib-bytes.h"
 
 /* Both link layers share this layout:
  *
@@ -30,32 +31,19 @@
 #define ARP_IPV4_LEN 4
 #define ARP_ETH_HLEN 6
 
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
-
-static void
-put_be16(uint8_t *p, uint16_t value)
-{
-    p[0] = value >> 8;
-    p[1] = value;
-}
-
 /* Checks the fixed header for 'htype' and 'hlen' and returns the opcode in
  * '*op'.  'len' must already cover the whole body. */
 static enum ipoib_arp_status
 check_fixed_header(const uint8_t *p, uint16_t htype, uint8_t hlen,
                    uint16_t *op)
 {
-    if (get_be16(p) != htype
-        || get_be16(p + 2) != IPOIB_ARP_PTYPE_IPV4
+    if (ipoib_get_be16(p) != htype
+        || ipoib_get_be16(p + 2) != IPOIB_ARP_PTYPE_IPV4
         || p[4] != hlen
         || p[5] != ARP_IPV4_LEN) {
         return IPOIB_ARP_BAD_FORMAT;
     }
-    *op = get_be16(p + 6);
+    *op = ipoib_get_be16(p + 6);
     if (*op < IPOIB_ARP_OP_REQUEST || *op > IPOIB_ARP_OP_RARP_REPLY) {
         return IPOIB_ARP_BAD_OP;
     }
@@ -65,11 +53,11 @@ check_fixed_header(const uint8_t *p, uint16_t htype, uint8_t hlen,
 static void
 put_fixed_header(uint8_t *p, uint16_t htype, uint8_t hlen, uint16_t op)
 {
-    put_be16(p, htype);
-    put_be16(p + 2, IPOIB_ARP_PTYPE_IPV4);
+    ipoib_put_be16(p, htype);
+    ipoib_put_be16(p + 2, IPOIB_ARP_PTYPE_IPV4);
     p[4] = hlen;
     p[5] = ARP_IPV4_LEN;
-    put_be16(p + 6, op);
+    ipoib_put_be16(p + 6, op);
 }
 
 const char *

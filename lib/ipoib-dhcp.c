@@ -18,6 +18,7 @@
 #include "lib/ipoib-dhcp.h"
 
 #include <string.h>
+#include "lib/ipoib-bytes.h"
 #include "packets.h"
 #include "util.h"
 
@@ -70,19 +71,6 @@
 
 static const uint8_t dhcp_cookie[4] = { 99, 130, 83, 99 };
 
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
-
-static void
-put_be16(uint8_t *p, uint16_t value)
-{
-    p[0] = value >> 8;
-    p[1] = value;
-}
-
 const char *
 ipoib_dhcp_error_name(enum ipoib_dhcp_error error)
 {
@@ -118,8 +106,8 @@ ipoib_dhcp_client_id(struct eth_addr mac,
     memset(id, 0, IPOIB_DHCP_CLIENT_ID_LEN);
     id[0] = CLIENT_ID_TYPE_DUID;
     /* IAID (bytes 1-4) is zero: one identity per VM. */
-    put_be16(id + CLIENT_ID_DUID_OFS, DUID_LL);
-    put_be16(id + CLIENT_ID_DUID_OFS + 2, HTYPE_ETHERNET);
+    ipoib_put_be16(id + CLIENT_ID_DUID_OFS, DUID_LL);
+    ipoib_put_be16(id + CLIENT_ID_DUID_OFS + 2, HTYPE_ETHERNET);
     memcpy(id + CLIENT_ID_DUID_OFS + 4, mac.ea, ETH_ADDR_LEN);
 }
 
@@ -149,8 +137,8 @@ ipoib_dhcp_client_id_mac(const uint8_t *id, size_t len, struct eth_addr *mac)
     } else if (len > CLIENT_ID_DUID_OFS + 4 && id[0] == CLIENT_ID_TYPE_DUID) {
         const uint8_t *duid = id + CLIENT_ID_DUID_OFS;
         size_t duid_len = len - CLIENT_ID_DUID_OFS;
-        uint16_t type = get_be16(duid);
-        uint16_t htype = get_be16(duid + 2);
+        uint16_t type = ipoib_get_be16(duid);
+        uint16_t htype = ipoib_get_be16(duid + 2);
 
         /* DUID-LL: type, htype, address; DUID-LLT: type, htype, 4-byte
          * time, address. */
@@ -191,12 +179,12 @@ udp_sum(const uint8_t *ip, size_t udp_ofs, size_t udp_len)
     uint32_t sum = 0;
 
     for (size_t i = IPV4_SRC_OFS; i < IPV4_SRC_OFS + 8; i += 2) {
-        sum += get_be16(ip + i);
+        sum += ipoib_get_be16(ip + i);
     }
     sum += IP_PROTO_UDP + udp_len;
     for (size_t i = 0; i + 1 < udp_len; i += 2) {
         if (i != UDP_CSUM_OFS) {
-            sum += get_be16(udp + i);
+            sum += ipoib_get_be16(udp + i);
         }
     }
     if (udp_len & 1) {
@@ -311,7 +299,7 @@ parse(const uint8_t *ip, size_t ip_len, uint8_t from_htype,
 {
     *keep = true;
     if (!ipoib_dhcp_is_candidate(ip, ip_len)
-        || get_be16(ip + IPV4_FRAG_OFS) & IPV4_FRAG_MASK) {
+        || ipoib_get_be16(ip + IPV4_FRAG_OFS) & IPV4_FRAG_MASK) {
         return IPOIB_DHCP_OK;
     }
 
@@ -319,7 +307,7 @@ parse(const uint8_t *ip, size_t ip_len, uint8_t from_htype,
     if (ip_len < ihl + UDP_HDR_LEN) {
         return IPOIB_DHCP_BAD_UDP;
     }
-    size_t udp_len = get_be16(ip + ihl + UDP_LEN_OFS);
+    size_t udp_len = ipoib_get_be16(ip + ihl + UDP_LEN_OFS);
     if (udp_len != ip_len - ihl) {
         return IPOIB_DHCP_BAD_UDP;
     }
@@ -342,8 +330,8 @@ parse(const uint8_t *ip, size_t ip_len, uint8_t from_htype,
         return IPOIB_DHCP_BAD_HLEN;
     }
     if (htype != from_htype
-        || get_be16(msg + BOOTP_GIADDR_OFS)
-        || get_be16(msg + BOOTP_GIADDR_OFS + 2)
+        || ipoib_get_be16(msg + BOOTP_GIADDR_OFS)
+        || ipoib_get_be16(msg + BOOTP_GIADDR_OFS + 2)
         || m->dhcp_len < DHCP_OPTIONS_OFS
         || memcmp(msg + DHCP_COOKIE_OFS, dhcp_cookie, sizeof dhcp_cookie)) {
         /* Another link type, relayed, or plain BOOTP. */
@@ -360,8 +348,8 @@ parse(const uint8_t *ip, size_t ip_len, uint8_t from_htype,
 static uint32_t
 msg_xid(const struct dhcp_msg *m)
 {
-    return ((uint32_t) get_be16(m->msg + BOOTP_XID_OFS) << 16
-            | get_be16(m->msg + BOOTP_XID_OFS + 2));
+    return ((uint32_t) ipoib_get_be16(m->msg + BOOTP_XID_OFS) << 16
+            | ipoib_get_be16(m->msg + BOOTP_XID_OFS + 2));
 }
 
 static void
@@ -519,22 +507,22 @@ ipoib_dhcp_commit(uint8_t *ip, const struct ipoib_dhcp_plan *plan)
     size_t new_ip_len = plan->ip_len + plan->growth;
     size_t new_udp_len = new_ip_len - plan->udp_ofs;
     if (plan->growth) {
-        uint16_t old_tot_len = get_be16(ip + IPV4_TOT_LEN_OFS);
-        uint16_t ip_csum = get_be16(ip + IPV4_CSUM_OFS);
+        uint16_t old_tot_len = ipoib_get_be16(ip + IPV4_TOT_LEN_OFS);
+        uint16_t ip_csum = ipoib_get_be16(ip + IPV4_CSUM_OFS);
 
-        put_be16(ip + IPV4_TOT_LEN_OFS, new_ip_len);
-        put_be16(ip + IPV4_CSUM_OFS,
+        ipoib_put_be16(ip + IPV4_TOT_LEN_OFS, new_ip_len);
+        ipoib_put_be16(ip + IPV4_CSUM_OFS,
                  csum_update(ip_csum, old_tot_len, new_ip_len));
-        put_be16(udp + UDP_LEN_OFS, new_udp_len);
+        ipoib_put_be16(udp + UDP_LEN_OFS, new_udp_len);
     }
 
-    uint16_t udp_csum = get_be16(udp + UDP_CSUM_OFS);
+    uint16_t udp_csum = ipoib_get_be16(udp + UDP_CSUM_OFS);
     if (udp_csum) {
         uint32_t new_sum = udp_sum(ip, plan->udp_ofs, new_udp_len);
 
         udp_csum = csum_update(udp_csum, plan->old_sum, new_sum);
         /* RFC 768: a computed zero is sent as all ones. */
-        put_be16(udp + UDP_CSUM_OFS, udp_csum ? udp_csum : 0xffff);
+        ipoib_put_be16(udp + UDP_CSUM_OFS, udp_csum ? udp_csum : 0xffff);
     }
 }
 

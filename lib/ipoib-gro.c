@@ -16,6 +16,7 @@
 #include <config.h>
 #include "lib/ipoib-gro.h"
 #include <string.h>
+#include "lib/ipoib-bytes.h"
 #include "lib/ipoib-csum.h"
 #include "util.h"
 
@@ -35,25 +36,6 @@
 #define TCP_FLAGS_OFS 13
 #define TCP_CSUM_OFS 16
 
-static uint16_t
-get16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-    return ((uint32_t) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-}
-
 /* Parses the IP header at 'l3' ('room' bytes to the frame's end): sets the
  * TCP header offset relative to 'l3' and the IP length. */
 static bool
@@ -62,17 +44,17 @@ parse_ip(const uint8_t *l3, size_t room, bool ipv6, size_t *l4_rel,
 {
     if (!ipv6) {
         if (room < IPV4_HLEN || l3[0] != 0x45 || l3[9] != PROTO_TCP
-            || (get16(l3 + 6) & 0x3fff)) {
+            || (ipoib_get_be16(l3 + 6) & 0x3fff)) {
             return false;
         }
         *l4_rel = IPV4_HLEN;
-        *ip_len = get16(l3 + 2);
+        *ip_len = ipoib_get_be16(l3 + 2);
     } else {
         if (room < IPV6_HLEN || (l3[0] >> 4) != 6 || l3[6] != PROTO_TCP) {
             return false;
         }
         *l4_rel = IPV6_HLEN;
-        *ip_len = IPV6_HLEN + get16(l3 + 4);
+        *ip_len = IPV6_HLEN + ipoib_get_be16(l3 + 4);
     }
     return *ip_len <= room && *ip_len >= *l4_rel + TCP_MIN_HLEN;
 }
@@ -86,12 +68,12 @@ ipoib_gro_parse(const uint8_t *frame, size_t len, struct ipoib_gro_seg *seg)
     if (len < ETH_HLEN) {
         return false;
     }
-    uint16_t type = get16(frame + ETH_TYPE_OFS);
+    uint16_t type = ipoib_get_be16(frame + ETH_TYPE_OFS);
     if (type == TYPE_VLAN) {
         if (len < ETH_HLEN + VLAN_HLEN) {
             return false;
         }
-        type = get16(frame + ETH_TYPE_OFS + VLAN_HLEN);
+        type = ipoib_get_be16(frame + ETH_TYPE_OFS + VLAN_HLEN);
         l3_ofs += VLAN_HLEN;
     }
     if (type != TYPE_IPV4 && type != TYPE_IPV6) {
@@ -113,7 +95,7 @@ ipoib_gro_parse(const uint8_t *frame, size_t len, struct ipoib_gro_seg *seg)
     seg->payload_len = l3_ofs + ip_len - seg->hdr_len;
     seg->ipv6 = ipv6;
     seg->flags = tcp[TCP_FLAGS_OFS];
-    seg->seq = get32(tcp + 4);
+    seg->seq = ipoib_get_be32(tcp + 4);
     return true;
 }
 
@@ -272,9 +254,9 @@ ipoib_gro_finish(struct ipoib_gro_merge *m)
     struct ipoib_gro_seg whole = *f;
 
     if (f->ipv6) {
-        put16(l3 + 4, m->len - f->l3_ofs - IPV6_HLEN);
+        ipoib_put_be16(l3 + 4, m->len - f->l3_ofs - IPV6_HLEN);
     } else {
-        put16(l3 + 2, m->len - f->l3_ofs);
+        ipoib_put_be16(l3 + 2, m->len - f->l3_ofs);
         ipoib_csum_fill_ipv4(l3, IPV4_HLEN);
     }
     m->buf[f->l4_ofs + TCP_FLAGS_OFS] = f->flags | (m->flags & TCP_PSH);

@@ -16,6 +16,7 @@
 #include <config.h>
 #include "lib/ipoib-tso.h"
 #include <string.h>
+#include "lib/ipoib-bytes.h"
 #include "lib/ipoib-csum.h"
 #include "util.h"
 
@@ -37,34 +38,6 @@
 #define TCP_CSUM_OFS 16
 #define UDP_CSUM_OFS 6
 
-static uint16_t
-get16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-    return ((uint32_t) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = v >> 16;
-    p[2] = v >> 8;
-    p[3] = v;
-}
-
 /* An IP packet's layout. */
 struct ip_layout {
     bool ipv6;
@@ -77,8 +50,8 @@ static enum ipoib_tso_status
 parse_ipv4(const uint8_t *ip, size_t room, struct ip_layout *lay)
 {
     size_t ihl = (ip[0] & 0x0f) * 4;
-    size_t tot_len = get16(ip + 2);
-    uint16_t frag = get16(ip + 6);
+    size_t tot_len = ipoib_get_be16(ip + 2);
+    uint16_t frag = ipoib_get_be16(ip + 6);
 
     /* Anything but "don't fragment" in the fragment field is a fragment,
      * which cannot be segmented. */
@@ -96,7 +69,7 @@ parse_ipv4(const uint8_t *ip, size_t room, struct ip_layout *lay)
 static enum ipoib_tso_status
 parse_ipv6(const uint8_t *ip, size_t room, struct ip_layout *lay)
 {
-    size_t payload_len = get16(ip + 4);
+    size_t payload_len = ipoib_get_be16(ip + 4);
 
     if (room < IPV6_HDR || !payload_len || IPV6_HDR + payload_len > room) {
         return IPOIB_TSO_MALFORMED;
@@ -181,8 +154,8 @@ ipoib_tso_plan(const uint8_t *frame, size_t len, size_t l3_ofs, uint16_t mss,
                     ? DIV_ROUND_UP(plan->payload_len, mss) : 1);
     plan->ipv6 = lay.ipv6;
     plan->addr_sum = pseudo_sum(ip, lay.ipv6, 0, 0);
-    plan->seq = get32(tcp + TCP_SEQ_OFS);
-    plan->ip_id = lay.ipv6 ? 0 : get16(ip + 4);
+    plan->seq = ipoib_get_be32(tcp + TCP_SEQ_OFS);
+    plan->ip_id = lay.ipv6 ? 0 : ipoib_get_be16(ip + 4);
     return IPOIB_TSO_OK;
 }
 
@@ -198,14 +171,14 @@ ipoib_tso_segment(const struct ipoib_tso_plan *plan, const uint8_t *frame,
 
     memcpy(out, frame, plan->hdr_len);
     if (plan->ipv6) {
-        put16(ip + 4, plan->hdr_len - plan->l3_ofs - IPV6_HDR + seg_len);
+        ipoib_put_be16(ip + 4, plan->hdr_len - plan->l3_ofs - IPV6_HDR + seg_len);
     } else {
-        put16(ip + 2, plan->hdr_len - plan->l3_ofs + seg_len);
-        put16(ip + 4, plan->ip_id + idx);
+        ipoib_put_be16(ip + 2, plan->hdr_len - plan->l3_ofs + seg_len);
+        ipoib_put_be16(ip + 4, plan->ip_id + idx);
         ipoib_csum_fill_ipv4(ip, plan->l4_ofs - plan->l3_ofs);
     }
 
-    put32(tcp + TCP_SEQ_OFS, plan->seq + ofs);
+    ipoib_put_be32(tcp + TCP_SEQ_OFS, plan->seq + ofs);
     if (idx != plan->n_segs - 1) {
         tcp[TCP_FLAGS_OFS] &= ~(TCP_FIN | TCP_PSH);
     }
@@ -217,7 +190,7 @@ ipoib_tso_segment(const struct ipoib_tso_plan *plan, const uint8_t *frame,
      * low half of a 32-bit one (IPv6): the same for lengths below 64 KiB. */
     uint8_t len_be[2];
     uint16_t len_word;
-    put16(len_be, tcp_len);
+    ipoib_put_be16(len_be, tcp_len);
     memcpy(&len_word, len_be, 2);
     uint64_t sum = plan->addr_sum + len_word;
     uint8_t proto_be[2] = { 0, IP_PROTO_TCP };

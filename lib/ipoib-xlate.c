@@ -19,6 +19,7 @@
 
 #include <string.h>
 #include "lib/ipoib-arp.h"
+#include "lib/ipoib-bytes.h"
 #include "lib/ipoib-dhcp.h"
 #include "lib/ipoib-neigh.h"
 #include "lib/ipoib-vif.h"
@@ -83,19 +84,6 @@ nd_options_offset(uint8_t icmp_type)
     default:
         return 0;
     }
-}
-
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
-
-static void
-put_be16(uint8_t *p, uint16_t value)
-{
-    p[0] = value >> 8;
-    p[1] = value;
 }
 
 const char *
@@ -196,7 +184,7 @@ ipoib_xlate_mgid_to_mac(const struct ib_gid *mgid, struct eth_addr *mac)
     if (g[0] != 0xff || (g[1] & 0xf0) != 0x10) {
         return false;
     }
-    uint16_t signature = get_be16(g + 2);
+    uint16_t signature = ipoib_get_be16(g + 2);
     if (signature == 0x401b && !memcmp(g + 6, zero, 6)) {
         if (g[12] == 0xff && g[13] == 0xff && g[14] == 0xff
             && g[15] == 0xff) {
@@ -225,14 +213,14 @@ ipoib_xlate_frame_vlan(const uint8_t *frame, size_t len)
     if (len < ETH_VLAN_HDR_LEN) {
         return IPOIB_VLAN_NONE;
     }
-    uint16_t type = get_be16(frame + ETH_TYPE_OFS);
+    uint16_t type = ipoib_get_be16(frame + ETH_TYPE_OFS);
     if (type == ETH_TYPE_VLAN_8021AD) {
         return IPOIB_VLAN_INVALID;
     } else if (type != ETH_TYPE_VLAN_8021Q) {
         return IPOIB_VLAN_NONE;
     }
-    uint16_t vid = get_be16(frame + ETH_HDR_LEN) & VLAN_VID_MASK;
-    uint16_t inner = get_be16(frame + ETH_HDR_LEN + 2);
+    uint16_t vid = ipoib_get_be16(frame + ETH_HDR_LEN) & VLAN_VID_MASK;
+    uint16_t inner = ipoib_get_be16(frame + ETH_HDR_LEN + 2);
     if (inner == ETH_TYPE_VLAN_8021Q || inner == ETH_TYPE_VLAN_8021AD
         || vid == VLAN_VID_MASK) {
         /* Stacked tags and the reserved VID 4095 name no partition. */
@@ -273,7 +261,7 @@ check_ipv4(const uint8_t *p, size_t len, size_t *ip_len)
         return IPOIB_DROP_RUNT;
     }
     size_t hdr_len = (p[0] & 0x0f) * 4;
-    size_t tot_len = get_be16(p + IPV4_TOT_LEN_OFS);
+    size_t tot_len = ipoib_get_be16(p + IPV4_TOT_LEN_OFS);
     if ((p[0] >> 4) != 4 || hdr_len < IPV4_MIN_HDR_LEN
         || tot_len < hdr_len || tot_len > len) {
         return IPOIB_DROP_MALFORMED;
@@ -288,7 +276,7 @@ check_ipv6(const uint8_t *p, size_t len, size_t *ip_len)
     if (len < IPV6_HDR_LEN) {
         return IPOIB_DROP_RUNT;
     }
-    size_t payload_len = get_be16(p + IPV6_PLEN_OFS);
+    size_t payload_len = ipoib_get_be16(p + IPV6_PLEN_OFS);
     if ((p[0] >> 4) != 6 || IPV6_HDR_LEN + payload_len > len) {
         return IPOIB_DROP_MALFORMED;
     }
@@ -338,11 +326,11 @@ icmpv6_sum(const uint8_t *ip6, size_t icmp_len)
     uint64_t sum = 0;
 
     for (size_t i = IPV6_SRC_OFS; i < IPV6_HDR_LEN; i += 2) {
-        sum += get_be16(ip6 + i);
+        sum += ipoib_get_be16(ip6 + i);
     }
     sum += (icmp_len >> 16) + (icmp_len & 0xffff) + IP_PROTO_ICMPV6;
     for (size_t i = 0; i + 1 < icmp_len; i += 2) {
-        sum += get_be16(icmp + i);
+        sum += ipoib_get_be16(icmp + i);
     }
     if (icmp_len & 1) {
         sum += icmp[icmp_len - 1] << 8;
@@ -358,8 +346,8 @@ icmpv6_set_csum(uint8_t *ip6, size_t icmp_len)
 {
     uint8_t *csum = ip6 + IPV6_HDR_LEN + ICMPV6_CSUM_OFS;
 
-    put_be16(csum, 0);
-    put_be16(csum, ~icmpv6_sum(ip6, icmp_len));
+    ipoib_put_be16(csum, 0);
+    ipoib_put_be16(csum, ~icmpv6_sum(ip6, icmp_len));
 }
 
 /* The link-layer address options of one ND message, found by nd_scan() and
@@ -501,7 +489,7 @@ nd_rewrite(uint8_t *ip6, const struct nd_plan *plan, bool to_ib)
         nd_shrink(icmp, plan);
         new_icmp_len = plan->icmp_len - growth;
     }
-    put_be16(ip6 + IPV6_PLEN_OFS, new_icmp_len);
+    ipoib_put_be16(ip6 + IPV6_PLEN_OFS, new_icmp_len);
     icmpv6_set_csum(ip6, new_icmp_len);
 }
 
@@ -701,15 +689,15 @@ tx_parse_eth(const struct ipoib_xlate *x, const struct ipoib_buf *buf,
     }
     memcpy(r->dst_mac.ea, p + ETH_DST_OFS, ETH_ADDR_LEN);
     memcpy(r->src_mac.ea, p + ETH_SRC_OFS, ETH_ADDR_LEN);
-    r->ether_type = get_be16(p + ETH_TYPE_OFS);
+    r->ether_type = ipoib_get_be16(p + ETH_TYPE_OFS);
     if (r->ether_type == ETH_TYPE_VLAN_8021Q
         || r->ether_type == ETH_TYPE_VLAN_8021AD) {
         if (buf->len < ETH_VLAN_HDR_LEN) {
             *drop = IPOIB_DROP_RUNT;
             return 0;
         }
-        r->vlan = get_be16(p + ETH_HDR_LEN) & VLAN_VID_MASK;
-        r->ether_type = get_be16(p + ETH_HDR_LEN + 2);
+        r->vlan = ipoib_get_be16(p + ETH_HDR_LEN) & VLAN_VID_MASK;
+        r->ether_type = ipoib_get_be16(p + ETH_HDR_LEN + 2);
         /* The tag names the partition, which the caller chose by it: only
          * one 802.1Q tag of this context's VLAN passes (or a priority
          * tag, VID 0, in the untagged context). */
@@ -808,8 +796,8 @@ ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
         ipoib_dhcp_xids_remember(&x->dhcp_xids, &dhcp, vif->mac, now_ms);
     }
     buf_reframe(buf, l3_ofs - IPOIB_ENCAP_LEN, IPOIB_ENCAP_LEN + out_len);
-    put_be16(buf->data, type);
-    put_be16(buf->data + 2, 0);
+    ipoib_put_be16(buf->data, type);
+    ipoib_put_be16(buf->data + 2, 0);
 
     vif->last_used_ms = now_ms;
     vif->stats.tx_packets++;
@@ -1020,11 +1008,11 @@ rx_write_eth_header(uint8_t *p, struct eth_addr dst, struct eth_addr src,
     memcpy(p + ETH_DST_OFS, dst.ea, ETH_ADDR_LEN);
     memcpy(p + ETH_SRC_OFS, src.ea, ETH_ADDR_LEN);
     if (vlan != IPOIB_VLAN_NONE) {
-        put_be16(p + ETH_TYPE_OFS, ETH_TYPE_VLAN_8021Q);
-        put_be16(p + ETH_HDR_LEN, vlan);
+        ipoib_put_be16(p + ETH_TYPE_OFS, ETH_TYPE_VLAN_8021Q);
+        ipoib_put_be16(p + ETH_HDR_LEN, vlan);
         p += ETH_VLAN_HDR_LEN - ETH_HDR_LEN;
     }
-    put_be16(p + ETH_TYPE_OFS, type);
+    ipoib_put_be16(p + ETH_TYPE_OFS, type);
 }
 
 enum ipoib_drop
@@ -1044,7 +1032,7 @@ ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
         return IPOIB_DROP_LOOPBACK;
     }
 
-    uint16_t type = get_be16(buf->data);
+    uint16_t type = ipoib_get_be16(buf->data);
     uint8_t *l3 = buf->data + IPOIB_ENCAP_LEN;
     size_t l3_len = buf->len - IPOIB_ENCAP_LEN;
     struct ipoib_arp_ib ib_arp;

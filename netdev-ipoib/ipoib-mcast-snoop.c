@@ -18,6 +18,7 @@
 #include "netdev-ipoib/ipoib-mcast-snoop.h"
 
 #include <string.h>
+#include "lib/ipoib-bytes.h"
 #include "packets.h"
 
 /* Offsets and sizes of the headers read here (RFC 8200, RFC 791, RFC 2710,
@@ -54,12 +55,6 @@
 #define REC_CHANGE_TO_INCLUDE 3
 #define REC_CHANGE_TO_EXCLUDE 4
 #define REC_ALLOW_NEW_SOURCES 5
-
-static uint16_t
-read_be16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
 
 static void
 add_record(struct ipoib_snoop_report *rep, bool join, bool ipv6,
@@ -118,7 +113,7 @@ parse_records(const uint8_t *p, size_t len, uint16_t n_records, bool ipv6,
         }
         uint8_t type = p[0];
         size_t aux_len = p[1] * 4;
-        uint16_t n_sources = read_be16(p + 2);
+        uint16_t n_sources = ipoib_get_be16(p + 2);
         const uint8_t *group = p + 4;
         size_t total = rec_len + n_sources * addr_len + aux_len;
 
@@ -155,7 +150,7 @@ parse_mld(const uint8_t *p, size_t len, struct ipoib_snoop_report *rep)
             return IPOIB_SNOOP_MALFORMED;
         }
         return parse_records(p + MLD2_HEADER_LEN, len - MLD2_HEADER_LEN,
-                             read_be16(p + 6), true, rep);
+                             ipoib_get_be16(p + 6), true, rep);
     default:
         return IPOIB_SNOOP_NONE;
     }
@@ -169,7 +164,7 @@ parse_ipv6(const uint8_t *p, size_t len, struct ipoib_snoop_report *rep)
     if (len < IP6_HEADER_LEN || p[IP6_NEXT_OFS] != IP6_NEXT_HOP_BY_HOP) {
         return IPOIB_SNOOP_NONE;
     }
-    size_t plen = read_be16(p + IP6_PLEN_OFS);
+    size_t plen = ipoib_get_be16(p + IP6_PLEN_OFS);
     if ((p[0] >> 4) != 6 || plen > len - IP6_HEADER_LEN) {
         return IPOIB_SNOOP_MALFORMED;
     }
@@ -206,7 +201,7 @@ parse_igmp(const uint8_t *p, size_t len, struct ipoib_snoop_report *rep)
         return IPOIB_SNOOP_REPORT;
     case IGMP3_REPORT:
         return parse_records(p + IGMP3_HEADER_LEN, len - IGMP3_HEADER_LEN,
-                             read_be16(p + 6), false, rep);
+                             ipoib_get_be16(p + 6), false, rep);
     default:
         return IPOIB_SNOOP_NONE;
     }
@@ -219,7 +214,7 @@ parse_ipv4(const uint8_t *p, size_t len, struct ipoib_snoop_report *rep)
         return IPOIB_SNOOP_NONE;
     }
     size_t ihl = (p[0] & 0x0f) * 4;
-    size_t total = read_be16(p + 2);
+    size_t total = ipoib_get_be16(p + 2);
     if ((p[0] >> 4) != 4 || ihl < IP4_MIN_HEADER_LEN || total < ihl
         || total > len) {
         return IPOIB_SNOOP_MALFORMED;
@@ -235,12 +230,12 @@ ipoib_mcast_snoop_parse(const uint8_t *frame, size_t len,
         return IPOIB_SNOOP_NONE;
     }
     size_t l3_ofs = ETH_HEADER_LEN;
-    uint16_t type = read_be16(frame + 12);
+    uint16_t type = ipoib_get_be16(frame + 12);
     if (type == ETH_TYPE_VLAN_8021Q) {
         if (len < ETH_HEADER_LEN + VLAN_HEADER_LEN) {
             return IPOIB_SNOOP_NONE;
         }
-        type = read_be16(frame + 16);
+        type = ipoib_get_be16(frame + 16);
         l3_ofs += VLAN_HEADER_LEN;
     }
     if (type != ETH_TYPE_IPV6 && type != ETH_TYPE_IP) {

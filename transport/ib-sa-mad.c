@@ -21,6 +21,7 @@
 #include <string.h>
 #include <infiniband/umad_types.h>
 #include <infiniband/umad_sa.h>
+#include "lib/ipoib-bytes.h"
 
 /* Offsets in the MAD (common header, RMPP header, SA header). */
 #define OFS_BASE_VERSION 0
@@ -65,42 +66,16 @@
 #define MCM_PROXY_JOIN 49       /* ProxyJoin:1 reserved:7. */
 
 static void
-put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-    put_be16(p, v >> 16);
-    put_be16(p + 2, v);
-}
-
-static void
 put_be64(uint8_t *p, uint64_t v)
 {
-    put_be32(p, v >> 32);
-    put_be32(p + 4, v);
-}
-
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-    return ((uint32_t) get_be16(p) << 16) | get_be16(p + 2);
+    ipoib_put_be32(p, v >> 32);
+    ipoib_put_be32(p + 4, v);
 }
 
 static uint64_t
 get_be64(const uint8_t *p)
 {
-    return ((uint64_t) get_be32(p) << 32) | get_be32(p + 4);
+    return ((uint64_t) ipoib_get_be32(p) << 32) | ipoib_get_be32(p + 4);
 }
 
 /* Fills in the common and SA headers of a request.  'rec_len' is the size
@@ -116,8 +91,8 @@ encode_hdr(uint8_t *mad, uint8_t method, uint64_t tid, uint16_t attr_id,
     mad[OFS_CLASS_VERSION] = UMAD_SA_CLASS_VERSION;
     mad[OFS_METHOD] = method;
     put_be64(mad + OFS_TID, tid);
-    put_be16(mad + OFS_ATTR_ID, attr_id);
-    put_be16(mad + OFS_ATTR_OFFSET, (rec_len + 7) / 8);
+    ipoib_put_be16(mad + OFS_ATTR_ID, attr_id);
+    ipoib_put_be16(mad + OFS_ATTR_OFFSET, (rec_len + 7) / 8);
     put_be64(mad + OFS_COMP_MASK, comp_mask);
 }
 
@@ -132,14 +107,14 @@ ib_sa_mad_encode_path(uint8_t mad[IB_SA_MAD_LEN], uint8_t method,
                comp_mask);
     memcpy(rec + PR_DGID, pr->dgid.b, IB_GID_LEN);
     memcpy(rec + PR_SGID, pr->sgid.b, IB_GID_LEN);
-    put_be16(rec + PR_DLID, pr->dlid);
-    put_be16(rec + PR_SLID, pr->slid);
-    put_be32(rec + PR_FLOW_HOP,
+    ipoib_put_be16(rec + PR_DLID, pr->dlid);
+    ipoib_put_be16(rec + PR_SLID, pr->slid);
+    ipoib_put_be32(rec + PR_FLOW_HOP,
              ((pr->flow_label & 0xfffff) << 8) | pr->hop_limit);
     rec[PR_TCLASS] = pr->tclass;
     rec[PR_REV_NUMB] = (pr->reversible ? 0x80 : 0) | (pr->numb_path & 0x7f);
-    put_be16(rec + PR_PKEY, pr->pkey);
-    put_be16(rec + PR_QOS_SL, pr->sl & 0xf);
+    ipoib_put_be16(rec + PR_PKEY, pr->pkey);
+    ipoib_put_be16(rec + PR_QOS_SL, pr->sl & 0xf);
     rec[PR_MTU] = pr->mtu;
     rec[PR_RATE] = pr->rate;
     rec[PR_PKT_LIFE] = pr->pkt_life;
@@ -156,14 +131,14 @@ ib_sa_mad_encode_mcmember(uint8_t mad[IB_SA_MAD_LEN], uint8_t method,
                IB_SA_MCMEMBER_REC_LEN, comp_mask);
     memcpy(rec + MCM_MGID, mcm->mgid.b, IB_GID_LEN);
     memcpy(rec + MCM_PORT_GID, mcm->port_gid.b, IB_GID_LEN);
-    put_be32(rec + MCM_QKEY, mcm->qkey);
-    put_be16(rec + MCM_MLID, mcm->mlid);
+    ipoib_put_be32(rec + MCM_QKEY, mcm->qkey);
+    ipoib_put_be16(rec + MCM_MLID, mcm->mlid);
     rec[MCM_MTU] = mcm->mtu;
     rec[MCM_TCLASS] = mcm->tclass;
-    put_be16(rec + MCM_PKEY, mcm->pkey);
+    ipoib_put_be16(rec + MCM_PKEY, mcm->pkey);
     rec[MCM_RATE] = mcm->rate;
     rec[MCM_PKT_LIFE] = mcm->pkt_life;
-    put_be32(rec + MCM_SL_FLOW_HOP,
+    ipoib_put_be32(rec + MCM_SL_FLOW_HOP,
              ((uint32_t) (mcm->sl & 0xf) << 28)
              | ((mcm->flow_label & 0xfffff) << 8) | mcm->hop_limit);
     rec[MCM_SCOPE_STATE] = ((mcm->scope & 0xf) << 4) | (mcm->join_state & 0xf);
@@ -182,10 +157,10 @@ ib_sa_mad_decode_hdr(const uint8_t *mad, size_t len,
         return EINVAL;
     }
     hdr->method = mad[OFS_METHOD];
-    hdr->status = get_be16(mad + OFS_STATUS);
+    hdr->status = ipoib_get_be16(mad + OFS_STATUS);
     hdr->tid = get_be64(mad + OFS_TID);
-    hdr->attr_id = get_be16(mad + OFS_ATTR_ID);
-    hdr->attr_offset = get_be16(mad + OFS_ATTR_OFFSET);
+    hdr->attr_id = ipoib_get_be16(mad + OFS_ATTR_ID);
+    hdr->attr_offset = ipoib_get_be16(mad + OFS_ATTR_OFFSET);
     hdr->comp_mask = get_be64(mad + OFS_COMP_MASK);
     return 0;
 }
@@ -196,7 +171,7 @@ static bool
 has_record(const uint8_t *mad, size_t len, uint16_t attr_id, size_t rec_len)
 {
     return (len >= OFS_DATA + rec_len
-            && get_be16(mad + OFS_ATTR_ID) == attr_id);
+            && ipoib_get_be16(mad + OFS_ATTR_ID) == attr_id);
 }
 
 int
@@ -212,16 +187,16 @@ ib_sa_mad_decode_path(const uint8_t *mad, size_t len,
     memset(pr, 0, sizeof *pr);
     memcpy(pr->dgid.b, rec + PR_DGID, IB_GID_LEN);
     memcpy(pr->sgid.b, rec + PR_SGID, IB_GID_LEN);
-    pr->dlid = get_be16(rec + PR_DLID);
-    pr->slid = get_be16(rec + PR_SLID);
-    flow_hop = get_be32(rec + PR_FLOW_HOP);
+    pr->dlid = ipoib_get_be16(rec + PR_DLID);
+    pr->slid = ipoib_get_be16(rec + PR_SLID);
+    flow_hop = ipoib_get_be32(rec + PR_FLOW_HOP);
     pr->flow_label = (flow_hop >> 8) & 0xfffff;
     pr->hop_limit = flow_hop;
     pr->tclass = rec[PR_TCLASS];
     pr->reversible = (rec[PR_REV_NUMB] & 0x80) != 0;
     pr->numb_path = rec[PR_REV_NUMB] & 0x7f;
-    pr->pkey = get_be16(rec + PR_PKEY);
-    pr->sl = get_be16(rec + PR_QOS_SL) & 0xf;
+    pr->pkey = ipoib_get_be16(rec + PR_PKEY);
+    pr->sl = ipoib_get_be16(rec + PR_QOS_SL) & 0xf;
     pr->mtu = rec[PR_MTU];
     pr->rate = rec[PR_RATE];
     pr->pkt_life = rec[PR_PKT_LIFE];
@@ -242,14 +217,14 @@ ib_sa_mad_decode_mcmember(const uint8_t *mad, size_t len,
     memset(mcm, 0, sizeof *mcm);
     memcpy(mcm->mgid.b, rec + MCM_MGID, IB_GID_LEN);
     memcpy(mcm->port_gid.b, rec + MCM_PORT_GID, IB_GID_LEN);
-    mcm->qkey = get_be32(rec + MCM_QKEY);
-    mcm->mlid = get_be16(rec + MCM_MLID);
+    mcm->qkey = ipoib_get_be32(rec + MCM_QKEY);
+    mcm->mlid = ipoib_get_be16(rec + MCM_MLID);
     mcm->mtu = rec[MCM_MTU];
     mcm->tclass = rec[MCM_TCLASS];
-    mcm->pkey = get_be16(rec + MCM_PKEY);
+    mcm->pkey = ipoib_get_be16(rec + MCM_PKEY);
     mcm->rate = rec[MCM_RATE];
     mcm->pkt_life = rec[MCM_PKT_LIFE];
-    sl_flow_hop = get_be32(rec + MCM_SL_FLOW_HOP);
+    sl_flow_hop = ipoib_get_be32(rec + MCM_SL_FLOW_HOP);
     mcm->sl = sl_flow_hop >> 28;
     mcm->flow_label = (sl_flow_hop >> 8) & 0xfffff;
     mcm->hop_limit = sl_flow_hop;

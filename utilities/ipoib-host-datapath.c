@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include "lib/ipoib-bytes.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
@@ -40,12 +41,6 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define IPPROTO_ICMPV6_NUM 58
 #define ND_NEIGHBOR_SOLICIT 135
 #define ND_NEIGHBOR_ADVERT 136
-
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
 
 const char *
 host_counter_name(enum host_counter c)
@@ -349,7 +344,7 @@ ipv4_length(const uint8_t *ip, size_t len)
         return 0;
     }
     ihl = (ip[0] & 0xf) * 4;
-    total = get_be16(ip + 2);
+    total = ipoib_get_be16(ip + 2);
     return ihl >= IPV4_HDR_LEN && total >= ihl && total <= len ? total : 0;
 }
 
@@ -361,7 +356,7 @@ ipv6_length(const uint8_t *ip6, size_t len)
     if (len < IPV6_HDR_LEN || ip6[0] >> 4 != 6) {
         return 0;
     }
-    total = IPV6_HDR_LEN + get_be16(ip6 + 4);
+    total = IPV6_HDR_LEN + ipoib_get_be16(ip6 + 4);
     return total <= len ? total : 0;
 }
 
@@ -428,7 +423,7 @@ rx_input(struct ipoib_host *h, const struct ipoib_rx_desc *d)
         h->counters[HOST_C_RX_OWN]++;
         return;
     }
-    ipoib_input(h, get_be16(d->buf), d->buf + HOST_IPOIB_HDR_LEN,
+    ipoib_input(h, ipoib_get_be16(d->buf), d->buf + HOST_IPOIB_HDR_LEN,
                 d->len - HOST_IPOIB_HDR_LEN);
 }
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include "csum.h"
 #include "lib/ipoib-arp.h"
+#include "lib/ipoib-bytes.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
@@ -50,13 +51,6 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
 static const struct in6_addr all_nodes = {
     .s6_addr = { 0xff, 0x02, [15] = 0x01 } };
-
-static void
-put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
 
 /* ARP. */
 
@@ -210,7 +204,7 @@ send_nd(struct ipoib_host *h, uint8_t type, uint8_t flags,
     uint8_t *opt = icmp + ND_BODY_LEN;
 
     ip6[0] = 0x60;
-    put_be16(ip6 + 4, icmp_len);
+    ipoib_put_be16(ip6 + 4, icmp_len);
     ip6[6] = ICMPV6_PROTO;
     ip6[7] = ND_HOP_LIMIT;
     memcpy(ip6 + 8, src, 16);
