@@ -170,7 +170,7 @@ format_group(struct ds *out, const struct ib_gid *mgid,
 {
     char gid_s[IB_GID_STRLEN];
 
-    ds_put_format(out, "  MGID=%s", ib_gid_format(mgid, gid_s));
+    ds_put_format(out, " MGID=%s", ib_gid_format(mgid, gid_s));
     if (group) {
         ds_put_format(out, " MLID=0x%04"PRIx16" QKEY=0x%08"PRIx32,
                       group->mlid, group->qkey);
@@ -236,34 +236,76 @@ show_listen_group(struct ds *out, const struct netdev_ipoib *dev,
     ds_put_format(out, " TX_PACKETS=%"PRIu64"\n", le->tx_packets);
 }
 
+/* VST: a VLAN's partition has its own broadcast group and the groups its
+ * VMs listen to, in its P_Key; their lines start with "VLAN=N".  (The
+ * partition's broadcast sends are not counted apart.) */
+static size_t
+show_partition_groups(struct ds *out, const struct netdev_ipoib *dev,
+                      const struct ipoib_partition *part)
+    OVS_REQUIRES(dev->mutex)
+{
+    const struct ipoib_listen_entry *le;
+    size_t n = 0;
+
+    if (part->state != IPOIB_PART_JOINING && part->state != IPOIB_PART_UP) {
+        return 0;
+    }
+    bool up = part->state == IPOIB_PART_UP;
+    ds_put_format(out, "  VLAN=%"PRIu16, part->vlan);
+    format_group(out, &part->bcast.mgid, up ? &part->bcast : NULL, "full",
+                 up ? "joined" : "joining");
+    ds_put_cstr(out, " VIFS=all TX_PACKETS=-\n");
+    n++;
+    HMAP_FOR_EACH (le, node, &part->listen.groups) {
+        ds_put_format(out, "  VLAN=%"PRIu16, part->vlan);
+        show_listen_group(out, dev, le);
+        n++;
+    }
+    return n;
+}
+
 static void
 show_port_groups(struct ds *out, struct netdev_ipoib *dev)
     OVS_REQUIRES(dev->mutex)
 {
     bool has_bcast = dev->link != IPOIB_LINK_DOWN;
+    const struct ipoib_partition *part;
     struct ipoib_listen_entry *le;
     const struct ipoib_mcast_entry *e;
+    struct ds groups = DS_EMPTY_INITIALIZER;
+    size_t n = 0;
 
-    ds_put_format(out, "%s: %"PRIuSIZE" groups\n", netdev_get_name(&dev->up),
-                  (has_bcast + ipoib_listen_table_count(&dev->listen)
-                   + hmap_count(&dev->mcast.groups)));
     if (has_bcast) {
         bool up = dev->link == IPOIB_LINK_UP;
-        format_group(out, &dev->bcast.mgid, up ? &dev->bcast : NULL, "full",
-                     up ? "joined" : "joining");
-        ds_put_format(out, " VIFS=all TX_PACKETS=%"PRIu64"\n",
+        ds_put_char(&groups, ' ');
+        format_group(&groups, &dev->bcast.mgid, up ? &dev->bcast : NULL,
+                     "full", up ? "joined" : "joining");
+        ds_put_format(&groups, " VIFS=all TX_PACKETS=%"PRIu64"\n",
                       dev->bcast_tx_packets);
+        n++;
     }
     IPOIB_LISTEN_FOR_EACH_SAFE (le, &dev->listen) {
-        show_listen_group(out, dev, le);
+        ds_put_char(&groups, ' ');
+        show_listen_group(&groups, dev, le);
+        n++;
     }
     /* Groups the VMs only send to: nobody here listens. */
     HMAP_FOR_EACH (e, node, &dev->mcast.groups) {
-        format_group(out, &e->mgid,
+        ds_put_char(&groups, ' ');
+        format_group(&groups, &e->mgid,
                      e->state == IPOIB_MCAST_JOINED ? &e->group : NULL,
                      "send-only", mcast_state_name(e->state));
-        ds_put_format(out, " VIFS=- TX_PACKETS=%"PRIu64"\n", e->tx_packets);
+        ds_put_format(&groups, " VIFS=- TX_PACKETS=%"PRIu64"\n",
+                      e->tx_packets);
+        n++;
     }
+    HMAP_FOR_EACH (part, node, &dev->partitions) {
+        n += show_partition_groups(&groups, dev, part);
+    }
+    ds_put_format(out, "%s: %"PRIuSIZE" groups\n", netdev_get_name(&dev->up),
+                  n);
+    ds_put_buffer(out, ds_cstr(&groups), groups.length);
+    ds_destroy(&groups);
 }
 
 static bool
