@@ -29,9 +29,9 @@
  *
  * Offloads by HCA generation (see verbs-offload.h): ConnectX-3 (mlx4)
  * checksums UD datagrams and may segment them (LSO) when the device says
- * so; ConnectX-4 and later (mlx5) offload IPoIB only through the kernel's
- * "enhanced IPoIB" underlay QP, so from user space they report no UD
- * offloads and the netdev does checksums and segmentation itself. */
+ * so; ConnectX-4 and later (mlx5) report no offloads for a plain UD QP,
+ * so the netdev does checksums and segmentation itself there (their
+ * source-QPN underlay path is not implemented, see verbs-offload.h). */
 
 #include <config.h>
 #include <errno.h>

@@ -33,9 +33,14 @@
  *     headers, repeated in front of every segment.
  *
  * ConnectX-4 and later (mlx5) do IPoIB offloads through the "enhanced
- * IPoIB" underlay QP, which only the kernel's ipoib driver can create; a
- * user-space UD QP on mlx5 reports neither UD checksums nor UD LSO, so the
- * netdev computes checksums and segments in software there. */
+ * IPoIB" underlay QP of the kernel's ipoib driver.  A plain user-space UD
+ * QP on mlx5 reports neither UD checksums nor UD LSO, so this backend, as
+ * it stands, has the netdev compute checksums and segment in software
+ * there.  The mlx5 way to get them from user space is a UD QP created with
+ * IBV_QP_CREATE_SOURCE_QPN (CAP_NET_RAW), which sends and receives as an
+ * existing kernel IPoIB QP with raw-packet offloads; for one QPN per VIF
+ * that means one kernel child interface (ibX.Y) per VIF, as eIPoIB had.
+ * Not implemented: it cannot be exercised without an mlx5 HCA. */
 
 #include <stdbool.h>
 #include <stddef.h>
