@@ -50,6 +50,7 @@
 #include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "timeval.h"
+#include "transport/ipoib-event-queue.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(transport_sim);
@@ -58,7 +59,6 @@ VLOG_DEFINE_THIS_MODULE(transport_sim);
 #define FIRST_QPN 0x48
 #define MAX_QPS 65536
 #define MAX_ATTACHMENTS 4096
-#define MAX_EVENTS 1024
 #define MAX_PENDING 1024
 #define RECONNECT_MSEC 1000
 #define MSGS_PER_RUN 64
@@ -145,8 +145,7 @@ struct ipoib_port {
     uint32_t idx;               /* Our directory slot in 'map'. */
     struct sim_request pending[MAX_PENDING];
     size_t n_pending;
-    struct ipoib_event events[MAX_EVENTS];
-    size_t ev_head, ev_count;
+    struct ipoib_event_queue events;
     uint32_t next_qpn;
     uint64_t overruns_base;     /* Of mappings gone by. */
 
@@ -186,13 +185,11 @@ counter_get(atomic_uint64_t *counter)
 static void
 push_event(struct ipoib_port *port, const struct ipoib_event *ev)
 {
-    if (port->ev_count >= MAX_EVENTS) {
+    if (!ipoib_event_queue_push(&port->events, ev)) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
         VLOG_WARN_RL(&rl, "%s: event queue full, event dropped",
                      port->name);
-        return;
     }
-    port->events[(port->ev_head + port->ev_count++) % MAX_EVENTS] = *ev;
 }
 
 static void
@@ -757,7 +754,7 @@ sim_run(struct ipoib_port *port)
 static void
 sim_wait(struct ipoib_port *port)
 {
-    if (port->ev_count) {
+    if (!ipoib_event_queue_is_empty(&port->events)) {
         poll_immediate_wake();
     }
     if (port->sock >= 0) {
@@ -770,13 +767,7 @@ sim_wait(struct ipoib_port *port)
 static int
 sim_poll_event(struct ipoib_port *port, struct ipoib_event *ev)
 {
-    if (!port->ev_count) {
-        return EAGAIN;
-    }
-    *ev = port->events[port->ev_head];
-    port->ev_head = (port->ev_head + 1) % MAX_EVENTS;
-    port->ev_count--;
-    return 0;
+    return ipoib_event_queue_pop(&port->events, ev);
 }
 
 static void

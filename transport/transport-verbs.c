@@ -129,12 +129,9 @@ port_state_error(const struct ipoib_port *port,
 static void
 push_event(struct ipoib_port *port, const struct ipoib_event *ev)
 {
-    if (port->ev_count >= VERBS_MAX_EVENTS) {
+    if (!ipoib_event_queue_push(&port->events, ev)) {
         VLOG_WARN_RL(&rl, "%s: event queue full, event dropped", port->name);
-        return;
     }
-    port->events[(port->ev_head + port->ev_count++) % VERBS_MAX_EVENTS]
-        = *ev;
 }
 
 static void
@@ -710,7 +707,7 @@ verbs_run(struct ipoib_port *port)
 static void
 verbs_wait(struct ipoib_port *port)
 {
-    if (port->ev_count) {
+    if (!ipoib_event_queue_is_empty(&port->events)) {
         poll_immediate_wake();
     }
     if (!port->dev) {
@@ -730,13 +727,7 @@ verbs_wait(struct ipoib_port *port)
 static int
 verbs_poll_event(struct ipoib_port *port, struct ipoib_event *ev)
 {
-    if (!port->ev_count) {
-        return EAGAIN;
-    }
-    *ev = port->events[port->ev_head];
-    port->ev_head = (port->ev_head + 1) % VERBS_MAX_EVENTS;
-    port->ev_count--;
-    return 0;
+    return ipoib_event_queue_pop(&port->events, ev);
 }
 
 static void

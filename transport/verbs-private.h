@@ -40,6 +40,7 @@
 #include "openvswitch/hmap.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
+#include "transport/ipoib-event-queue.h"
 #include "transport/ipoib-transport.h"
 #include "transport/verbs-ah-cache.h"
 #include "transport/verbs-offload.h"
@@ -128,7 +129,6 @@ struct verbs_counters {
     atomic_uint64_t tx_dropped;
 };
 
-#define VERBS_MAX_EVENTS 1024
 #define VERBS_MAX_REQUESTS 1024
 
 enum verbs_request_type {
@@ -173,8 +173,7 @@ struct ipoib_port {
     char *logged_error;             /* Last error logged. */
     struct ipoib_port_attr attr;
     uint8_t phys_state;
-    struct ipoib_event events[VERBS_MAX_EVENTS];
-    size_t ev_head, ev_count;
+    struct ipoib_event_queue events;
     struct hmap requests;
     uint64_t next_cookie;
     struct verbs_group_template templates[VERBS_MAX_TEMPLATES];
