@@ -18,6 +18,7 @@
 # and lib/libipoib.a.
 noinst_LIBRARIES += transport/libtransport.a
 transport_libtransport_a_SOURCES = \
+	transport/ipoib-counter.h \
 	transport/ipoib-event-queue.h \
 	transport/ipoib-transport.c \
 	transport/ipoib-transport.h \

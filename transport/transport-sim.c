@@ -50,6 +50,7 @@
 #include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "timeval.h"
+#include "transport/ipoib-counter.h"
 #include "transport/ipoib-event-queue.h"
 #include "util.h"
 
@@ -165,20 +166,6 @@ struct ipoib_port {
 };
 
 static void sim_disconnect(struct ipoib_port *, bool report);
-
-static void
-counter_inc(atomic_uint64_t *counter, uint64_t n)
-{
-    uint64_t orig;
-
-    atomic_add_explicit(counter, n, &orig, memory_order_relaxed);
-}
-
-static uint64_t
-counter_get(atomic_uint64_t *counter)
-{
-    return atomic_load_explicit(counter, memory_order_relaxed);
-}
 
 /* Events. */
 
@@ -664,19 +651,19 @@ publish_counters(struct ipoib_port *port)
     c = fabric_shm_counters(&view->map->shm, view->idx);
     atomic_store_relaxed(&c->generation, view->generation);
     atomic_store_relaxed(&c->n_qps, cmap_count(&port->qps));
-    atomic_store_relaxed(&c->rx_packets, counter_get(&mine->rx_packets));
-    atomic_store_relaxed(&c->rx_bytes, counter_get(&mine->rx_bytes));
-    atomic_store_relaxed(&c->tx_packets, counter_get(&mine->tx_packets));
-    atomic_store_relaxed(&c->tx_bytes, counter_get(&mine->tx_bytes));
+    atomic_store_relaxed(&c->rx_packets, ipoib_counter_get(&mine->rx_packets));
+    atomic_store_relaxed(&c->rx_bytes, ipoib_counter_get(&mine->rx_bytes));
+    atomic_store_relaxed(&c->tx_packets, ipoib_counter_get(&mine->tx_packets));
+    atomic_store_relaxed(&c->tx_bytes, ipoib_counter_get(&mine->tx_bytes));
     atomic_store_relaxed(&c->rx_dropped_no_qp,
-                         counter_get(&mine->rx_dropped_no_qp));
+                         ipoib_counter_get(&mine->rx_dropped_no_qp));
     atomic_store_relaxed(&c->rx_dropped_pkey,
-                         counter_get(&mine->rx_dropped_pkey));
+                         ipoib_counter_get(&mine->rx_dropped_pkey));
     atomic_store_relaxed(&c->rx_dropped_qkey,
-                         counter_get(&mine->rx_dropped_qkey));
+                         ipoib_counter_get(&mine->rx_dropped_qkey));
     atomic_store_relaxed(&c->rx_dropped_mtu,
-                         counter_get(&mine->rx_dropped_mtu));
-    atomic_store_relaxed(&c->tx_dropped, counter_get(&mine->tx_dropped));
+                         ipoib_counter_get(&mine->rx_dropped_mtu));
+    atomic_store_relaxed(&c->tx_dropped, ipoib_counter_get(&mine->tx_dropped));
 }
 
 /* Class functions: control path. */
@@ -788,15 +775,15 @@ sim_get_stats(struct ipoib_port *port, struct ipoib_port_stats *stats)
     struct sim_view *view = ovsrcu_get(struct sim_view *, &port->view);
 
     memset(stats, 0, sizeof *stats);
-    stats->rx_packets = counter_get(&c->rx_packets);
-    stats->rx_bytes = counter_get(&c->rx_bytes);
-    stats->tx_packets = counter_get(&c->tx_packets);
-    stats->tx_bytes = counter_get(&c->tx_bytes);
-    stats->rx_dropped_no_qp = counter_get(&c->rx_dropped_no_qp);
-    stats->rx_dropped_pkey = counter_get(&c->rx_dropped_pkey);
-    stats->rx_dropped_qkey = counter_get(&c->rx_dropped_qkey);
-    stats->rx_dropped_mtu = counter_get(&c->rx_dropped_mtu);
-    stats->tx_dropped = counter_get(&c->tx_dropped);
+    stats->rx_packets = ipoib_counter_get(&c->rx_packets);
+    stats->rx_bytes = ipoib_counter_get(&c->rx_bytes);
+    stats->tx_packets = ipoib_counter_get(&c->tx_packets);
+    stats->tx_bytes = ipoib_counter_get(&c->tx_bytes);
+    stats->rx_dropped_no_qp = ipoib_counter_get(&c->rx_dropped_no_qp);
+    stats->rx_dropped_pkey = ipoib_counter_get(&c->rx_dropped_pkey);
+    stats->rx_dropped_qkey = ipoib_counter_get(&c->rx_dropped_qkey);
+    stats->rx_dropped_mtu = ipoib_counter_get(&c->rx_dropped_mtu);
+    stats->tx_dropped = ipoib_counter_get(&c->tx_dropped);
     stats->rx_dropped_overrun = port->overruns_base;
     if (view) {
         struct fabric_ring *ring = fabric_shm_ring(&view->map->shm,
@@ -1156,7 +1143,7 @@ sim_send(struct ipoib_port *port, const struct ipoib_tx_desc *descs, int n)
     bool capture;
 
     if (!view) {
-        counter_inc(&c->tx_dropped, n);
+        ipoib_counter_inc(&c->tx_dropped, n);
         return 0;
     }
     capture = atomic_load_explicit(&fabric_shm_hdr(&view->map->shm)->capture,
@@ -1180,10 +1167,10 @@ sim_send(struct ipoib_port *port, const struct ipoib_tx_desc *descs, int n)
             n_bytes += desc->len;
         }
     }
-    counter_inc(&c->tx_packets, n_datagrams);
-    counter_inc(&c->tx_bytes, n_bytes);
+    ipoib_counter_inc(&c->tx_packets, n_datagrams);
+    ipoib_counter_inc(&c->tx_bytes, n_bytes);
     if (n_sent < n) {
-        counter_inc(&c->tx_dropped, n - n_sent);
+        ipoib_counter_inc(&c->tx_dropped, n - n_sent);
     }
     return n_sent;
 }
@@ -1249,17 +1236,17 @@ offer_to_qp(struct ipoib_port *port, const struct sim_view *view,
     atomic_uint64_t *drop;
 
     if (!qp) {
-        counter_inc(&port->counters.rx_dropped_no_qp, 1);
+        ipoib_counter_inc(&port->counters.rx_dropped_no_qp, 1);
         return false;
     }
     drop = check_rx(port, view, qp, meta, desc);
     if (drop) {
-        counter_inc(drop, 1);
+        ipoib_counter_inc(drop, 1);
         return false;
     }
     fill_rx_desc(desc, qp, meta, data);
-    counter_inc(&port->counters.rx_packets, 1);
-    counter_inc(&port->counters.rx_bytes, meta->len);
+    ipoib_counter_inc(&port->counters.rx_packets, 1);
+    ipoib_counter_inc(&port->counters.rx_bytes, meta->len);
     return true;
 }
 
@@ -1292,7 +1279,7 @@ fan_out(struct ipoib_port *port, const struct sim_view *view,
                                 &descs[n_filled]);
     }
     if (!port->fanout_matched) {
-        counter_inc(&port->counters.rx_dropped_no_qp, 1);
+        ipoib_counter_inc(&port->counters.rx_dropped_no_qp, 1);
     }
     *done = true;
     return n_filled;
@@ -1340,7 +1327,7 @@ sim_recv(struct ipoib_port *port, struct ipoib_rx_desc *descs, int n)
          * shared memory, and what we check must be what we use. */
         meta = slot->meta;
         if (meta.len > FABRIC_SLOT_DATA) {
-            counter_inc(&port->counters.rx_dropped_mtu, 1);
+            ipoib_counter_inc(&port->counters.rx_dropped_mtu, 1);
         } else if (meta.flags & FABRIC_PKT_F_MCAST) {
             bool done;
 

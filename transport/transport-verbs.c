@@ -736,12 +736,6 @@ verbs_query_port(struct ipoib_port *port, struct ipoib_port_attr *attr)
     *attr = port->attr;
 }
 
-static uint64_t
-counter_get(atomic_uint64_t *counter)
-{
-    return atomic_load_explicit(counter, memory_order_relaxed);
-}
-
 static void
 verbs_get_stats(struct ipoib_port *port, struct ipoib_port_stats *stats)
 {
@@ -751,13 +745,13 @@ verbs_get_stats(struct ipoib_port *port, struct ipoib_port_stats *stats)
      * the HCA without a completion: they are in the port's PMA counters
      * (perfquery), not visible to verbs, so they read 0 here. */
     memset(stats, 0, sizeof *stats);
-    stats->rx_packets = counter_get(&c->rx_packets);
-    stats->rx_bytes = counter_get(&c->rx_bytes);
-    stats->tx_packets = counter_get(&c->tx_packets);
-    stats->tx_bytes = counter_get(&c->tx_bytes);
-    stats->rx_dropped_no_qp = counter_get(&c->rx_dropped_no_qp);
-    stats->rx_dropped_mtu = counter_get(&c->rx_dropped_mtu);
-    stats->tx_dropped = counter_get(&c->tx_dropped);
+    stats->rx_packets = ipoib_counter_get(&c->rx_packets);
+    stats->rx_bytes = ipoib_counter_get(&c->rx_bytes);
+    stats->tx_packets = ipoib_counter_get(&c->tx_packets);
+    stats->tx_bytes = ipoib_counter_get(&c->tx_bytes);
+    stats->rx_dropped_no_qp = ipoib_counter_get(&c->rx_dropped_no_qp);
+    stats->rx_dropped_mtu = ipoib_counter_get(&c->rx_dropped_mtu);
+    stats->tx_dropped = ipoib_counter_get(&c->tx_dropped);
 }
 
 static int

@@ -293,10 +293,10 @@ verbs_send(struct ipoib_port *port, const struct ipoib_tx_desc *descs, int n)
     }
     ovs_mutex_unlock(&port->tx_mutex);
 
-    verbs_counter_inc(&c->tx_packets, total_sent);
-    verbs_counter_inc(&c->tx_bytes, total_bytes);
+    ipoib_counter_inc(&c->tx_packets, total_sent);
+    ipoib_counter_inc(&c->tx_bytes, total_bytes);
     if (total_sent < n) {
-        verbs_counter_inc(&c->tx_dropped, n - total_sent);
+        ipoib_counter_inc(&c->tx_dropped, n - total_sent);
     }
     return total_sent;
 }
@@ -332,7 +332,7 @@ handle_rx_wc(struct ipoib_port *port, struct verbs_dev *dev,
     if (wc->wr_id >= dev->rx_ring.n_bufs) {
         VLOG_WARN_RL(&rl, "%s: completion for unknown receive buffer %"
                      PRIu64, port->name, wc->wr_id);
-        verbs_counter_inc(&c->rx_errors, 1);
+        ipoib_counter_inc(&c->rx_errors, 1);
         return false;
     }
     buf = verbs_rx_ring_buf(&dev->rx_ring, wc->wr_id);
@@ -341,17 +341,17 @@ handle_rx_wc(struct ipoib_port *port, struct verbs_dev *dev,
             VLOG_WARN_RL(&rl, "%s: receive completion error: %s",
                          port->name, ibv_wc_status_str(wc->status));
         }
-        verbs_counter_inc(&c->rx_errors, 1);
+        ipoib_counter_inc(&c->rx_errors, 1);
     } else {
         const struct verbs_qp *qp = verbs_qp_find(port, wc->qp_num);
         size_t len = (wc->byte_len >= VERBS_GRH_LEN
                       ? wc->byte_len - VERBS_GRH_LEN : 0);
 
         if (!qp) {
-            verbs_counter_inc(&c->rx_dropped_no_qp, 1);
+            ipoib_counter_inc(&c->rx_dropped_no_qp, 1);
         } else if (!len || len > desc->buf_size
                    || wc->byte_len > dev->rx_ring.stride) {
-            verbs_counter_inc(&c->rx_dropped_mtu, 1);
+            ipoib_counter_inc(&c->rx_dropped_mtu, 1);
         } else {
             memcpy(desc->buf, buf + VERBS_GRH_LEN, len);
             desc->len = len;
@@ -372,8 +372,8 @@ handle_rx_wc(struct ipoib_port *port, struct verbs_dev *dev,
                               && ib_gid_is_multicast(&desc->dgid);
             desc->csum_ok = (dev->offloads.rx_csum
                              && (wc->wc_flags & IBV_WC_IP_CSUM_OK));
-            verbs_counter_inc(&c->rx_packets, 1);
-            verbs_counter_inc(&c->rx_bytes, len);
+            ipoib_counter_inc(&c->rx_packets, 1);
+            ipoib_counter_inc(&c->rx_bytes, len);
             filled = true;
         }
     }

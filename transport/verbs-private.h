@@ -40,6 +40,7 @@
 #include "openvswitch/hmap.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
+#include "transport/ipoib-counter.h"
 #include "transport/ipoib-event-queue.h"
 #include "transport/ipoib-transport.h"
 #include "transport/verbs-ah-cache.h"
@@ -218,13 +219,5 @@ void verbs_recv_wait(struct ipoib_port *);
 void verbs_tx_poll(struct verbs_dev *, struct ipoib_port *);
 void verbs_tx_reclaim_qp(struct verbs_dev *, struct ipoib_port *,
                          uint32_t qpn);
-
-static inline void
-verbs_counter_inc(atomic_uint64_t *counter, uint64_t n)
-{
-    uint64_t orig;
-
-    atomic_add_explicit(counter, n, &orig, memory_order_relaxed);
-}
 
 #endif /* verbs-private.h */
