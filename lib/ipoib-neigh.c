@@ -45,18 +45,24 @@ same_endpoint(const struct ipoib_hwaddr *a, const struct ipoib_hwaddr *b)
     return !memcmp(&a->b[ENDPOINT_OFS], &b->b[ENDPOINT_OFS], ENDPOINT_LEN);
 }
 
+/* MACs as integers: hash_bytes() on 6 bytes was a third of the
+ * translator's time (tests/perf/bench-codec). */
 static uint32_t
-hash_neigh_mac(struct eth_addr mac)
+hash_neigh_mac_key(uint64_t mac_key)
 {
-    /* As one integer: hash_bytes() on 6 bytes was a third of the
-     * translator's time (tests/perf/bench-codec). */
-    return hash_mac(mac, 0, 0);
+    return ipoib_key_hash(mac_key);
 }
 
 static uint32_t
 hash_lid_qpn(uint16_t lid, uint32_t qpn)
 {
-    return hash_int(qpn, lid);
+    return ipoib_key_hash(((uint64_t) lid << 32) | qpn);
+}
+
+static void
+table_changed(struct ipoib_neigh_table *table)
+{
+    table->generation++;
 }
 
 static uint32_t
@@ -94,6 +100,7 @@ ipoib_neigh_table_init(struct ipoib_neigh_table *table, size_t max_neighs,
     table->n_refused = 0;
     table->n_collisions = 0;
     table->n_unresolvable = 0;
+    table->generation = 1;
 }
 
 void
@@ -116,18 +123,25 @@ ipoib_neigh_table_count(const struct ipoib_neigh_table *table)
 }
 
 struct ipoib_neigh *
-ipoib_neigh_find_by_mac(const struct ipoib_neigh_table *table,
-                        struct eth_addr mac)
+ipoib_neigh_find_by_mac_key(const struct ipoib_neigh_table *table,
+                            uint64_t mac_key)
 {
     struct ipoib_neigh *neigh;
 
-    HMAP_FOR_EACH_WITH_HASH (neigh, mac_node, hash_neigh_mac(mac),
+    HMAP_FOR_EACH_WITH_HASH (neigh, mac_node, hash_neigh_mac_key(mac_key),
                              &table->by_mac) {
-        if (eth_addr_equals(neigh->mac, mac)) {
+        if (neigh->mac_key == mac_key) {
             return neigh;
         }
     }
     return NULL;
+}
+
+struct ipoib_neigh *
+ipoib_neigh_find_by_mac(const struct ipoib_neigh_table *table,
+                        struct eth_addr mac)
+{
+    return ipoib_neigh_find_by_mac_key(table, ipoib_mac_to_u64(mac));
 }
 
 struct ipoib_neigh *
@@ -156,7 +170,7 @@ ipoib_neigh_find_by_lid_qpn(const struct ipoib_neigh_table *table,
     }
     HMAP_FOR_EACH_WITH_HASH (neigh, lid_node, hash_lid_qpn(lid, qpn),
                              &table->by_lid_qpn) {
-        if (neigh->lid == lid && hwaddr_qpn(&neigh->hwaddr) == qpn) {
+        if (neigh->lid == lid && neigh->qpn == qpn) {
             return neigh;
         }
     }
@@ -169,6 +183,7 @@ clear_lid(struct ipoib_neigh_table *table, struct ipoib_neigh *neigh)
     if (neigh->lid != IPOIB_LID_UNKNOWN) {
         hmap_remove(&table->by_lid_qpn, &neigh->lid_node);
         neigh->lid = IPOIB_LID_UNKNOWN;
+        table_changed(table);
     }
 }
 
@@ -182,7 +197,7 @@ set_lid(struct ipoib_neigh_table *table, struct ipoib_neigh *neigh,
     if (neigh->lid == lid) {
         return;
     }
-    uint32_t qpn = hwaddr_qpn(&neigh->hwaddr);
+    uint32_t qpn = neigh->qpn;
     struct ipoib_neigh *other = ipoib_neigh_find_by_lid_qpn(table, lid, qpn);
     if (other) {
         clear_lid(table, other);
@@ -191,6 +206,7 @@ set_lid(struct ipoib_neigh_table *table, struct ipoib_neigh *neigh,
     neigh->lid = lid;
     hmap_insert(&table->by_lid_qpn, &neigh->lid_node,
                 hash_lid_qpn(lid, qpn));
+    table_changed(table);
 }
 
 static bool
@@ -237,7 +253,9 @@ create_neigh(struct ipoib_neigh_table *table,
 
     struct ipoib_neigh *neigh = xzalloc(sizeof *neigh);
     neigh->hwaddr = *hwaddr;
+    neigh->qpn = hwaddr_qpn(hwaddr);
     neigh->mac = mac;
+    neigh->mac_key = ipoib_mac_to_u64(mac);
     neigh->salt = salt;
     neigh->lid = IPOIB_LID_UNKNOWN;
     neigh->n_ipv4 = 0;
@@ -245,8 +263,10 @@ create_neigh(struct ipoib_neigh_table *table,
     neigh->last_used_ms = now_ms;
     hmap_insert(&table->by_endpoint, &neigh->endpoint_node,
                 hash_endpoint(hwaddr));
-    hmap_insert(&table->by_mac, &neigh->mac_node, hash_neigh_mac(mac));
+    hmap_insert(&table->by_mac, &neigh->mac_node,
+                hash_neigh_mac_key(neigh->mac_key));
     table->n_learned++;
+    table_changed(table);
     return neigh;
 }
 
@@ -354,6 +374,7 @@ ipoib_neigh_remove(struct ipoib_neigh_table *table,
     hmap_remove(&table->by_endpoint, &neigh->endpoint_node);
     hmap_remove(&table->by_mac, &neigh->mac_node);
     free(neigh);
+    table_changed(table);
 }
 
 bool

@@ -35,6 +35,11 @@
  * IPOIB_NEIGH_MAX_SALT, counting each retry in 'n_collisions'.  The salt
  * chosen is kept in the entry.
  *
+ * Generation: 'generation' changes whenever a lookup could give another
+ * answer (a neighbor created or removed, a LID given or taken), so that a
+ * caller may keep a lookup's result while the generation is the one it saw
+ * (ipoib-xlate's last-hit caches do).  It never repeats and is never 0.
+ *
  * Memory is allocated when a neighbor is learned, never on lookups.  The
  * table holds at most 'max_neighs' entries; learning more is refused and
  * counted.  Not thread-safe: the caller serializes access. */
@@ -62,6 +67,8 @@ struct ipoib_neigh {
     struct hmap_node mac_node;      /* In 'by_mac'. */
     struct hmap_node lid_node;      /* In 'by_lid_qpn' if lid is known. */
 
+    uint64_t mac_key;           /* ipoib_mac_to_u64(mac). */
+    uint32_t qpn;               /* The QPN in 'hwaddr'. */
     struct ipoib_hwaddr hwaddr; /* Flags byte as last seen. */
     struct eth_addr mac;        /* Derived MAC. */
     uint32_t salt;              /* Salt that gave 'mac'. */
@@ -91,6 +98,8 @@ struct ipoib_neigh_table {
     uint64_t n_refused;         /* Not learned: table full. */
     uint64_t n_collisions;      /* Derived MACs found taken. */
     uint64_t n_unresolvable;    /* Not learned: every salt collided. */
+
+    uint64_t generation;        /* See above. */
 };
 
 /* 'reserved' may be NULL.  ipoib_vif_table_has_mac() (ipoib-vif.h), with the
@@ -136,6 +145,9 @@ ipoib_neigh_touch(struct ipoib_neigh *neigh, long long now_ms)
 
 struct ipoib_neigh *ipoib_neigh_find_by_mac(const struct ipoib_neigh_table *,
                                             struct eth_addr mac);
+/* Like ipoib_neigh_find_by_mac(), with 'mac_key' = ipoib_mac_to_u64(mac). */
+struct ipoib_neigh *ipoib_neigh_find_by_mac_key(
+    const struct ipoib_neigh_table *, uint64_t mac_key);
 /* Compares QPN and GID only. */
 struct ipoib_neigh *ipoib_neigh_find_by_endpoint(
     const struct ipoib_neigh_table *, const struct ipoib_hwaddr *);

@@ -18,25 +18,31 @@
 #include "lib/ipoib-vif.h"
 
 #include <errno.h>
-#include "hash.h"
 #include "lib/ipoib-addr.h"
 #include "packets.h"
 #include "util.h"
 
 #define VLAN_ID_MAX 4095
 
+/* By MAC only (bits 0..47 of a key), so that ipoib_vif_table_has_mac()
+ * finds a MAC on any VLAN.  As one integer: hash_bytes() on 6 bytes was a
+ * third of the translator's time (tests/perf/bench-codec). */
 static uint32_t
-hash_vif_mac(struct eth_addr mac)
+hash_vif_key(uint64_t key)
 {
-    /* As one integer: hash_bytes() on 6 bytes was a third of the
-     * translator's time (tests/perf/bench-codec). */
-    return hash_mac(mac, 0, 0);
+    return ipoib_key_hash(key & UINT64_C(0xffffffffffff));
 }
 
 static uint32_t
 hash_vif_qpn(uint32_t qpn)
 {
-    return hash_int(qpn, 0);
+    return ipoib_key_hash(qpn);
+}
+
+static void
+table_changed(struct ipoib_vif_table *table)
+{
+    table->generation++;
 }
 
 const char *
@@ -60,6 +66,7 @@ ipoib_vif_table_init(struct ipoib_vif_table *table, size_t max_vifs)
     hmap_init(&table->by_qpn);
     table->max_vifs = max_vifs;
     table->n_refused = 0;
+    table->generation = 1;
 }
 
 static void
@@ -71,6 +78,7 @@ free_vif(struct ipoib_vif_table *table, struct ipoib_vif *vif)
     }
     free(vif->iface);
     free(vif);
+    table_changed(table);
 }
 
 void
@@ -96,18 +104,24 @@ ipoib_vif_table_count(const struct ipoib_vif_table *table)
 }
 
 struct ipoib_vif *
-ipoib_vif_find(const struct ipoib_vif_table *table, struct eth_addr mac,
-               uint16_t vlan)
+ipoib_vif_find_by_key(const struct ipoib_vif_table *table, uint64_t key)
 {
     struct ipoib_vif *vif;
 
-    HMAP_FOR_EACH_WITH_HASH (vif, mac_node, hash_vif_mac(mac),
+    HMAP_FOR_EACH_WITH_HASH (vif, mac_node, hash_vif_key(key),
                              &table->by_mac) {
-        if (eth_addr_equals(vif->mac, mac) && vif->vlan == vlan) {
+        if (vif->key == key) {
             return vif;
         }
     }
     return NULL;
+}
+
+struct ipoib_vif *
+ipoib_vif_find(const struct ipoib_vif_table *table, struct eth_addr mac,
+               uint16_t vlan)
+{
+    return ipoib_vif_find_by_key(table, ipoib_vif_key(mac, vlan));
 }
 
 struct ipoib_vif *
@@ -131,10 +145,10 @@ bool
 ipoib_vif_table_has_mac(const struct eth_addr *mac, void *table_)
 {
     const struct ipoib_vif_table *table = table_;
+    uint32_t hash = hash_vif_key(ipoib_mac_to_u64(*mac));
     const struct ipoib_vif *vif;
 
-    HMAP_FOR_EACH_WITH_HASH (vif, mac_node, hash_vif_mac(*mac),
-                             &table->by_mac) {
+    HMAP_FOR_EACH_WITH_HASH (vif, mac_node, hash, &table->by_mac) {
         if (eth_addr_equals(vif->mac, *mac)) {
             return true;
         }
@@ -165,6 +179,7 @@ ipoib_vif_insert(struct ipoib_vif_table *table, struct eth_addr mac,
     }
 
     vif = xzalloc(sizeof *vif);
+    vif->key = ipoib_vif_key(mac, vlan);
     vif->mac = mac;
     vif->vlan = vlan;
     vif->qpn = 0;
@@ -173,7 +188,8 @@ ipoib_vif_insert(struct ipoib_vif_table *table, struct eth_addr mac,
     vif->iface = xstrdup(iface ? iface : "");
     vif->created_ms = now_ms;
     vif->last_used_ms = now_ms;
-    hmap_insert(&table->by_mac, &vif->mac_node, hash_vif_mac(mac));
+    hmap_insert(&table->by_mac, &vif->mac_node, hash_vif_key(vif->key));
+    table_changed(table);
     *vifp = vif;
     return 0;
 }
@@ -198,6 +214,7 @@ ipoib_vif_set_qp(struct ipoib_vif_table *table, struct ipoib_vif *vif,
         }
     }
     vif->pkey = pkey;
+    table_changed(table);
     return 0;
 }
 

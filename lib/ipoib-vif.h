@@ -25,11 +25,17 @@
  * management QP, never an IPoIB endpoint); the owner creates the QP and then
  * calls ipoib_vif_set_qp().  Memory is allocated on insert only.
  *
+ * Generation: 'generation' changes whenever a lookup could give another
+ * answer (insert, remove, expiry, QP change), so that a caller may keep the
+ * result of a lookup and reuse it while the generation is the one it saw
+ * (ipoib-xlate's last-hit caches do).  It never repeats and is never 0.
+ *
  * Not thread-safe: the caller (the netdev) serializes access. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/ipoib-mac.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
 
@@ -54,6 +60,7 @@ struct ipoib_vif {
     struct hmap_node mac_node;  /* In table's 'by_mac', hashed by MAC only. */
     struct hmap_node qpn_node;  /* In table's 'by_qpn' while qpn != 0. */
 
+    uint64_t key;               /* ipoib_vif_key(mac, vlan). */
     struct eth_addr mac;
     uint16_t vlan;              /* 0..4095 or IPOIB_VLAN_NONE. */
     uint32_t qpn;               /* The VIF's UD QP, 0 if none yet. */
@@ -73,7 +80,16 @@ struct ipoib_vif_table {
     size_t max_vifs;
     uint64_t n_refused;         /* Inserts refused because the table was
                                  * full. */
+    uint64_t generation;        /* See above. */
 };
+
+/* (MAC, VLAN) as one integer: the MAC (ipoib_mac_to_u64()) in bits 0..47,
+ * the VLAN in bits 48..63. */
+static inline uint64_t
+ipoib_vif_key(struct eth_addr mac, uint16_t vlan)
+{
+    return ipoib_mac_to_u64(mac) | ((uint64_t) vlan << 48);
+}
 
 /* Called for each VIF about to be freed (expiry, destroy), so that the owner
  * can release vif->aux.  The VIF is still in the table during the call; the
@@ -109,6 +125,9 @@ void ipoib_vif_remove(struct ipoib_vif_table *, struct ipoib_vif *);
 
 struct ipoib_vif *ipoib_vif_find(const struct ipoib_vif_table *,
                                  struct eth_addr mac, uint16_t vlan);
+/* Like ipoib_vif_find(), with 'key' = ipoib_vif_key(mac, vlan). */
+struct ipoib_vif *ipoib_vif_find_by_key(const struct ipoib_vif_table *,
+                                        uint64_t key);
 struct ipoib_vif *ipoib_vif_find_by_qpn(const struct ipoib_vif_table *,
                                         uint32_t qpn);
 /* True if any VIF, on any VLAN, has 'mac'.  Its signature fits

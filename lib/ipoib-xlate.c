@@ -21,10 +21,22 @@
 #include "lib/ipoib-arp.h"
 #include "lib/ipoib-bytes.h"
 #include "lib/ipoib-dhcp.h"
+#include "lib/ipoib-mac.h"
 #include "lib/ipoib-neigh.h"
 #include "lib/ipoib-vif.h"
+#include "compiler.h"
 #include "packets.h"
 #include "util.h"
+
+/* The fast paths (tx_fast_ipv4(), rx_fast_ipv4()) are inlined into the
+ * public functions and the general paths kept out of line, so that a
+ * packet on a fast path does not pay for saving the registers the general
+ * path needs. */
+#if __GNUC__
+#define NOINLINE __attribute__((__noinline__))
+#else
+#define NOINLINE
+#endif
 
 /* Ethernet framing. */
 #define ETH_HDR_LEN 14
@@ -141,6 +153,154 @@ ipoib_xlate_vif_hwaddr(const struct ipoib_xlate *x,
     ipoib_hwaddr_make(hw, 0, vif->qpn, &x->gid);
 }
 
+/* Last-hit caches (struct ipoib_xlate_cache), used by the fast paths and
+ * by receive.  Keys:
+ *
+ *   tx_vif:   the 8 bytes of the frame from the source MAC on, as they lie
+ *             in memory (the MAC and the EtherType or TPID), which costs
+ *             one load; a hit also needs the VIF's VLAN to be the
+ *             context's.
+ *   tx_neigh: likewise the 8 bytes from the destination MAC on.
+ *   rx_vif:   the DQPN.
+ *   rx_neigh: SLID << 32 | SQPN.
+ *
+ * A hit needs the key and the table's generation: the cached VIF or
+ * neighbor is then still in its table, unchanged in what the key asked. */
+
+static inline ALWAYS_INLINE uint64_t
+load_u64(const uint8_t *p)
+{
+    uint64_t value;
+
+    memcpy(&value, p, sizeof value);
+    return value;
+}
+
+static inline ALWAYS_INLINE bool
+cache_hit(const struct ipoib_xlate_cache_entry *e, uint64_t key,
+          uint64_t generation)
+{
+    return e->key == key && e->generation == generation;
+}
+
+/* Fills 'e', except in a context that must not use its caches: with
+ * 'no_fast_path' they stay empty, so that every lookup misses. */
+static inline void
+cache_put(const struct ipoib_xlate *x, struct ipoib_xlate_cache_entry *e,
+          uint64_t key, uint64_t generation, void *value)
+{
+    if (value && !x->no_fast_path) {
+        e->key = key;
+        e->generation = generation;
+        e->value = value;
+    }
+}
+
+/* The VIF of the context's VLAN whose MAC is at 'mac' in a frame with at
+ * least 8 bytes from 'mac' on; NULL if none (or the MAC is zero). */
+static struct ipoib_vif *
+tx_lookup_vif(struct ipoib_xlate *x, const uint8_t *mac)
+{
+    struct ipoib_xlate_cache_entry *e = &x->cache.tx_vif;
+    uint64_t generation = x->vifs->generation;
+    uint64_t mac_key = ipoib_mac_bytes_to_u64(mac);
+
+    if (!mac_key) {
+        return NULL;
+    }
+    struct ipoib_vif *vif = ipoib_vif_find_by_key(
+        x->vifs, mac_key | ((uint64_t) x->vlan << 48));
+    cache_put(x, e, load_u64(mac), generation, vif);
+    return vif;
+}
+
+static inline ALWAYS_INLINE struct ipoib_vif *
+tx_cached_vif(struct ipoib_xlate *x, const uint8_t *mac, bool may_look_up)
+{
+    const struct ipoib_xlate_cache_entry *e = &x->cache.tx_vif;
+
+    if (OVS_LIKELY(cache_hit(e, load_u64(mac), x->vifs->generation))) {
+        struct ipoib_vif *vif = e->value;
+        if (OVS_LIKELY(vif->vlan == x->vlan)) {
+            return vif;
+        }
+    }
+    return may_look_up ? tx_lookup_vif(x, mac) : NULL;
+}
+
+/* The neighbor whose MAC is at 'mac' in a frame with at least 8 bytes from
+ * 'mac' on; NULL if none. */
+static struct ipoib_neigh *
+tx_lookup_neigh(struct ipoib_xlate *x, const uint8_t *mac)
+{
+    struct ipoib_xlate_cache_entry *e = &x->cache.tx_neigh;
+    uint64_t generation = x->neighs->generation;
+    struct ipoib_neigh *neigh = ipoib_neigh_find_by_mac_key(
+        x->neighs, ipoib_mac_bytes_to_u64(mac));
+
+    cache_put(x, e, load_u64(mac), generation, neigh);
+    return neigh;
+}
+
+static inline ALWAYS_INLINE struct ipoib_neigh *
+tx_cached_neigh(struct ipoib_xlate *x, const uint8_t *mac, bool may_look_up)
+{
+    const struct ipoib_xlate_cache_entry *e = &x->cache.tx_neigh;
+
+    if (OVS_LIKELY(cache_hit(e, load_u64(mac), x->neighs->generation))) {
+        return e->value;
+    }
+    return may_look_up ? tx_lookup_neigh(x, mac) : NULL;
+}
+
+/* The VIF whose QP is 'qpn'. */
+static struct ipoib_vif *
+rx_lookup_vif(struct ipoib_xlate *x, uint32_t qpn)
+{
+    struct ipoib_xlate_cache_entry *e = &x->cache.rx_vif;
+    struct ipoib_vif *vif = ipoib_vif_find_by_qpn(x->vifs, qpn);
+
+    cache_put(x, e, qpn, x->vifs->generation, vif);
+    return vif;
+}
+
+static inline ALWAYS_INLINE struct ipoib_vif *
+rx_cached_vif(struct ipoib_xlate *x, uint32_t qpn, bool may_look_up)
+{
+    const struct ipoib_xlate_cache_entry *e = &x->cache.rx_vif;
+
+    if (OVS_LIKELY(cache_hit(e, qpn, x->vifs->generation))) {
+        return e->value;
+    }
+    return may_look_up ? rx_lookup_vif(x, qpn) : NULL;
+}
+
+/* The neighbor with LID 'lid' and QPN 'qpn'. */
+static struct ipoib_neigh *
+rx_lookup_neigh(struct ipoib_xlate *x, uint16_t lid, uint32_t qpn)
+{
+    struct ipoib_xlate_cache_entry *e = &x->cache.rx_neigh;
+    struct ipoib_neigh *neigh = ipoib_neigh_find_by_lid_qpn(x->neighs, lid,
+                                                           qpn);
+
+    cache_put(x, e, ((uint64_t) lid << 32) | qpn, x->neighs->generation,
+              neigh);
+    return neigh;
+}
+
+static inline ALWAYS_INLINE struct ipoib_neigh *
+rx_cached_neigh(struct ipoib_xlate *x, uint16_t lid, uint32_t qpn,
+                bool may_look_up)
+{
+    const struct ipoib_xlate_cache_entry *e = &x->cache.rx_neigh;
+
+    if (OVS_LIKELY(cache_hit(e, ((uint64_t) lid << 32) | qpn,
+                             x->neighs->generation))) {
+        return e->value;
+    }
+    return may_look_up ? rx_lookup_neigh(x, lid, qpn) : NULL;
+}
+
 /* The VIF of this port that 'hw' addresses, if any. */
 static struct ipoib_vif *
 vif_for_hwaddr(const struct ipoib_xlate *x, const struct ipoib_hwaddr *hw)
@@ -232,23 +392,16 @@ ipoib_xlate_frame_vlan(const uint8_t *frame, size_t len)
 
 /* Buffer handling. */
 
-static size_t
-buf_total(const struct ipoib_buf *buf)
-{
-    return buf->headroom + buf->len + buf->tailroom;
-}
-
 /* Makes the frame the 'new_len' bytes that start 'delta' bytes after the
  * current start ('delta' may be negative), keeping the total room. */
 static void
 buf_reframe(struct ipoib_buf *buf, ptrdiff_t delta, size_t new_len)
 {
-    size_t total = buf_total(buf);
-
+    /* The end moves by delta + new_len - len; the total stays. */
+    buf->tailroom = buf->tailroom + buf->len - new_len - delta;
     buf->data += delta;
     buf->headroom += delta;
     buf->len = new_len;
-    buf->tailroom = total - buf->headroom - new_len;
 }
 
 /* IP header checks, shared by both directions.  On success '*ip_len' is the
@@ -684,6 +837,8 @@ tx_parse_eth(const struct ipoib_xlate *x, const struct ipoib_buf *buf,
     const uint8_t *p = buf->data;
 
     if (buf->len < ETH_HDR_LEN) {
+        r->src_mac = r->dst_mac = eth_addr_zero;
+        r->ether_type = 0;
         *drop = IPOIB_DROP_RUNT;
         return 0;
     }
@@ -716,14 +871,111 @@ tx_parse_eth(const struct ipoib_xlate *x, const struct ipoib_buf *buf,
     return ETH_HDR_LEN;
 }
 
-enum ipoib_drop
-ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
-               long long now_ms, struct ipoib_tx_result *r)
+/* What a fast path did. */
+enum fast_result {
+    FAST_DONE,                  /* Translated the frame. */
+    FAST_MISS,                  /* Missed a last-hit cache (only when not
+                                 * allowed to look up): the fast path with
+                                 * lookups may still take the frame. */
+    FAST_NO,                    /* Not for the fast path: the general path
+                                 * must take it. */
+};
+
+/* The common case as one straight line: a unicast IPv4 packet without IP
+ * options or DHCP, from a known VIF with a QP to a known neighbor, within
+ * the MTU, in its context's VLAN.  Looks the VIF and the neighbor up in
+ * their tables only if 'may_look_up', else only in the last-hit caches.
+ * For anything else it changes nothing but the caches, and the general
+ * path then handles the frame (and drops it, if it must).
+ * Gives the general path's result: tests/test-ipoib-xlate's "fuzz-paths"
+ * compares the two. */
+static inline ALWAYS_INLINE enum fast_result
+tx_fast_ipv4(struct ipoib_xlate *x, struct ipoib_buf *buf, long long now_ms,
+             struct ipoib_tx_result *r, bool may_look_up)
+{
+    uint8_t *p = buf->data;
+    size_t l3_ofs;
+
+    if (x->vlan == IPOIB_VLAN_NONE) {
+        if (ipoib_get_be16(p + ETH_TYPE_OFS) != ETH_TYPE_IP
+            || buf->len < ETH_HDR_LEN + IPV4_MIN_HDR_LEN) {
+            return FAST_NO;
+        }
+        l3_ofs = ETH_HDR_LEN;
+    } else {
+        /* One 802.1Q tag of the context's VLAN (VID 0 and 4095 are no
+         * partition's). */
+        if (ipoib_get_be16(p + ETH_TYPE_OFS) != ETH_TYPE_VLAN_8021Q
+            || buf->len < ETH_VLAN_HDR_LEN + IPV4_MIN_HDR_LEN
+            || (ipoib_get_be16(p + ETH_HDR_LEN) & VLAN_VID_MASK) != x->vlan
+            || !x->vlan || x->vlan == VLAN_VID_MASK
+            || ipoib_get_be16(p + ETH_HDR_LEN + 2) != ETH_TYPE_IP) {
+            return FAST_NO;
+        }
+        l3_ofs = ETH_VLAN_HDR_LEN;
+    }
+
+    /* The lookups before the IP header: a cache miss then costs little.
+     * No VIF has a multicast MAC (ipoib_vif_insert() refuses them) and no
+     * neighbor has one (ipoib-mac.h), so a found VIF and neighbor also
+     * mean unicast source and destination MACs, as the general path
+     * requires. */
+    struct ipoib_vif *vif = tx_cached_vif(x, p + ETH_SRC_OFS, may_look_up);
+    if (!vif) {
+        return may_look_up ? FAST_NO : FAST_MISS;
+    } else if (!vif->qpn) {
+        return FAST_NO;
+    }
+    struct ipoib_neigh *neigh = tx_cached_neigh(x, p + ETH_DST_OFS,
+                                                may_look_up);
+    if (!neigh) {
+        return may_look_up ? FAST_NO : FAST_MISS;
+    }
+
+    const uint8_t *l3 = p + l3_ofs;
+    size_t ip_len = ipoib_get_be16(l3 + IPV4_TOT_LEN_OFS);
+    if (l3[0] != 0x45 || ip_len < IPV4_MIN_HDR_LEN
+        || ip_len > buf->len - l3_ofs
+        || (ip_len > x->mtu && !buf->tso)
+        || ipoib_dhcp_is_candidate(l3, ip_len)) {
+        return FAST_NO;
+    }
+
+    /* The buffer first: the byte copies below could alias it, which would
+     * make the compiler read its fields again. */
+    size_t eth_len = buf->len;
+    buf_reframe(buf, l3_ofs - IPOIB_ENCAP_LEN, IPOIB_ENCAP_LEN + ip_len);
+
+    memcpy(r->dst_mac.ea, p + ETH_DST_OFS, ETH_ADDR_LEN);
+    memcpy(r->src_mac.ea, p + ETH_SRC_OFS, ETH_ADDR_LEN);
+    r->vlan = x->vlan;
+    r->ether_type = ETH_TYPE_IP;
+    r->vif = vif;
+    r->neigh = neigh;
+    r->multicast = false;
+    r->dst = neigh->hwaddr;
+
+    uint8_t *ipoib = p + l3_ofs - IPOIB_ENCAP_LEN;
+    ipoib_put_be16(ipoib, ETH_TYPE_IP);
+    ipoib_put_be16(ipoib + 2, 0);
+    ipoib_neigh_touch(neigh, now_ms);
+    vif->last_used_ms = now_ms;
+    vif->stats.tx_packets++;
+    vif->stats.tx_bytes += eth_len;
+    return FAST_DONE;
+}
+
+static enum ipoib_drop NOINLINE
+tx_general(struct ipoib_xlate *x, struct ipoib_buf *buf, long long now_ms,
+           struct ipoib_tx_result *r)
 {
     enum ipoib_drop drop = IPOIB_DROP_NONE;
 
-    memset(r, 0, sizeof *r);
+    /* Field by field: a memset of the whole result cost more. */
     r->vlan = IPOIB_VLAN_NONE;
+    r->vif = NULL;
+    r->neigh = NULL;
+    r->multicast = false;
 
     size_t l3_ofs = tx_parse_eth(x, buf, r, &drop);
     if (!l3_ofs) {
@@ -805,6 +1057,36 @@ ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
     return IPOIB_DROP_NONE;
 }
 
+/* The fast path with table lookups, then the general path. */
+static enum ipoib_drop NOINLINE
+tx_slow(struct ipoib_xlate *x, struct ipoib_buf *buf, long long now_ms,
+        struct ipoib_tx_result *r)
+{
+    if (!x->no_fast_path
+        && tx_fast_ipv4(x, buf, now_ms, r, true) == FAST_DONE) {
+        return IPOIB_DROP_NONE;
+    }
+    return tx_general(x, buf, now_ms, r);
+}
+
+enum ipoib_drop
+ipoib_xlate_tx(struct ipoib_xlate *x, struct ipoib_buf *buf,
+               long long now_ms, struct ipoib_tx_result *r)
+{
+    /* The fast path on cache hits only: without calls, it needs no
+     * registers saved.  With 'no_fast_path' the caches stay empty (see
+     * cache_put()), so it misses and tx_slow() takes the general path. */
+    switch (tx_fast_ipv4(x, buf, now_ms, r, false)) {
+    case FAST_DONE:
+        return IPOIB_DROP_NONE;
+    case FAST_MISS:
+        return tx_slow(x, buf, now_ms, r);
+    case FAST_NO:
+    default:
+        return tx_general(x, buf, now_ms, r);
+    }
+}
+
 /* Receive. */
 
 /* The Ethernet MAC for the IPoIB address 'hw' found inside a received
@@ -854,7 +1136,7 @@ rx_find_sender(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
         return ipoib_neigh_learn(x->neighs, &hw, rx_sender_lid(x, meta),
                                  now_ms);
     }
-    neigh = ipoib_neigh_find_by_lid_qpn(x->neighs, meta->slid, meta->sqpn);
+    neigh = rx_cached_neigh(x, meta->slid, meta->sqpn, true);
     if (neigh) {
         ipoib_neigh_touch(neigh, now_ms);
     }
@@ -967,7 +1249,7 @@ rx_translate_arp(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
 
 /* Finds the Ethernet destination of a received frame. */
 static enum ipoib_drop
-rx_resolve_dst(const struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
+rx_resolve_dst(struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
                struct eth_addr *dst_mac, struct ipoib_vif **vifp)
 {
     *vifp = NULL;
@@ -979,7 +1261,7 @@ rx_resolve_dst(const struct ipoib_xlate *x, const struct ipoib_rx_meta *meta,
                 ? IPOIB_DROP_NONE : IPOIB_DROP_NOT_FOR_US);
     }
 
-    struct ipoib_vif *vif = ipoib_vif_find_by_qpn(x->vifs, meta->dqpn);
+    struct ipoib_vif *vif = rx_cached_vif(x, meta->dqpn, true);
     if (!vif || vif->vlan != x->vlan) {
         /* The HCA checked the P_Key against the QP's, so a VIF of another
          * VLAN here means the caller picked the wrong partition. */
@@ -1002,11 +1284,11 @@ rx_is_loopback(const struct ipoib_xlate *x, const struct ipoib_rx_meta *meta)
 }
 
 static void
-rx_write_eth_header(uint8_t *p, struct eth_addr dst, struct eth_addr src,
-                    uint16_t vlan, uint16_t type)
+rx_write_eth_header(uint8_t *p, const struct eth_addr *dst,
+                    const struct eth_addr *src, uint16_t vlan, uint16_t type)
 {
-    memcpy(p + ETH_DST_OFS, dst.ea, ETH_ADDR_LEN);
-    memcpy(p + ETH_SRC_OFS, src.ea, ETH_ADDR_LEN);
+    memcpy(p + ETH_DST_OFS, dst->ea, ETH_ADDR_LEN);
+    memcpy(p + ETH_SRC_OFS, src->ea, ETH_ADDR_LEN);
     if (vlan != IPOIB_VLAN_NONE) {
         ipoib_put_be16(p + ETH_TYPE_OFS, ETH_TYPE_VLAN_8021Q);
         ipoib_put_be16(p + ETH_HDR_LEN, vlan);
@@ -1015,16 +1297,69 @@ rx_write_eth_header(uint8_t *p, struct eth_addr dst, struct eth_addr src,
     ipoib_put_be16(p + ETH_TYPE_OFS, type);
 }
 
-enum ipoib_drop
-ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
-               const struct ipoib_rx_meta *meta, long long now_ms,
-               struct ipoib_rx_result *result)
+/* The common case as one straight line: a unicast IPv4 packet without IP
+ * options or DHCP, without a GRH, from a neighbor known by its LID and QPN
+ * to a VIF of the context's VLAN.  Looks them up as tx_fast_ipv4() does.
+ * For anything else it changes nothing but the caches, and the general
+ * path then handles the frame.  Gives the general path's result
+ * (tests/test-ipoib-xlate's "fuzz-paths"). */
+static inline ALWAYS_INLINE enum fast_result
+rx_fast_ipv4(struct ipoib_xlate *x, struct ipoib_buf *buf,
+             const struct ipoib_rx_meta *meta, long long now_ms,
+             struct ipoib_rx_result *result, bool may_look_up)
+{
+    const uint8_t *p = buf->data;
+    size_t hdr_len = (x->vlan == IPOIB_VLAN_NONE
+                      ? ETH_HDR_LEN : ETH_VLAN_HDR_LEN);
+
+    if (meta->multicast || meta->has_grh
+        || buf->len < IPOIB_ENCAP_LEN + IPV4_MIN_HDR_LEN
+        || ipoib_get_be16(p) != ETH_TYPE_IP
+        || hdr_len - IPOIB_ENCAP_LEN > buf->headroom) {
+        return FAST_NO;
+    }
+    /* The lookups before the IP header: a cache miss then costs little. */
+    struct ipoib_vif *vif = rx_cached_vif(x, meta->dqpn, may_look_up);
+    if (!vif) {
+        return may_look_up ? FAST_NO : FAST_MISS;
+    } else if (vif->vlan != x->vlan) {
+        return FAST_NO;
+    }
+    struct ipoib_neigh *sender = rx_cached_neigh(x, meta->slid, meta->sqpn,
+                                                 may_look_up);
+    if (!sender) {
+        return may_look_up ? FAST_NO : FAST_MISS;
+    }
+    const uint8_t *l3 = p + IPOIB_ENCAP_LEN;
+    size_t ip_len = ipoib_get_be16(l3 + IPV4_TOT_LEN_OFS);
+    if (l3[0] != 0x45 || ip_len < IPV4_MIN_HDR_LEN
+        || ip_len > buf->len - IPOIB_ENCAP_LEN
+        || ipoib_dhcp_is_candidate(l3, ip_len)) {
+        return FAST_NO;
+    }
+
+    ipoib_neigh_touch(sender, now_ms);
+    buf_reframe(buf, (ptrdiff_t) IPOIB_ENCAP_LEN - (ptrdiff_t) hdr_len,
+                hdr_len + ip_len);
+    rx_write_eth_header(buf->data, &vif->mac, &sender->mac, x->vlan,
+                        ETH_TYPE_IP);
+    vif->stats.rx_packets++;
+    vif->stats.rx_bytes += buf->len;
+    if (result) {
+        result->vif = vif;
+        result->neigh = sender;
+        result->ether_type = ETH_TYPE_IP;
+    }
+    return FAST_DONE;
+}
+
+static enum ipoib_drop NOINLINE
+rx_general(struct ipoib_xlate *x, struct ipoib_buf *buf,
+           const struct ipoib_rx_meta *meta, long long now_ms,
+           struct ipoib_rx_result *result)
 {
     enum ipoib_drop drop;
 
-    if (result) {
-        memset(result, 0, sizeof *result);
-    }
     if (buf->len < IPOIB_ENCAP_LEN) {
         return IPOIB_DROP_RUNT;
     }
@@ -1107,7 +1442,7 @@ ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
     }
     buf_reframe(buf, (ptrdiff_t) IPOIB_ENCAP_LEN - (ptrdiff_t) hdr_len,
                 hdr_len + out_len);
-    rx_write_eth_header(buf->data, dst_mac, sender->mac, vlan, type);
+    rx_write_eth_header(buf->data, &dst_mac, &sender->mac, vlan, type);
 
     if (vif) {
         vif->stats.rx_packets++;
@@ -1119,4 +1454,34 @@ ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
         result->ether_type = type;
     }
     return IPOIB_DROP_NONE;
+}
+
+/* The fast path with table lookups, then the general path. */
+static enum ipoib_drop NOINLINE
+rx_slow(struct ipoib_xlate *x, struct ipoib_buf *buf,
+        const struct ipoib_rx_meta *meta, long long now_ms,
+        struct ipoib_rx_result *result)
+{
+    if (!x->no_fast_path
+        && rx_fast_ipv4(x, buf, meta, now_ms, result, true) == FAST_DONE) {
+        return IPOIB_DROP_NONE;
+    }
+    return rx_general(x, buf, meta, now_ms, result);
+}
+
+enum ipoib_drop
+ipoib_xlate_rx(struct ipoib_xlate *x, struct ipoib_buf *buf,
+               const struct ipoib_rx_meta *meta, long long now_ms,
+               struct ipoib_rx_result *result)
+{
+    /* As in ipoib_xlate_tx(). */
+    switch (rx_fast_ipv4(x, buf, meta, now_ms, result, false)) {
+    case FAST_DONE:
+        return IPOIB_DROP_NONE;
+    case FAST_MISS:
+        return rx_slow(x, buf, meta, now_ms, result);
+    case FAST_NO:
+    default:
+        return rx_general(x, buf, meta, now_ms, result);
+    }
 }

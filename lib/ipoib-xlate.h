@@ -123,9 +123,29 @@ struct ipoib_buf {
                          * its segments, not to it. */
 };
 
+/* The last lookup of each kind that a context's translations made, each
+ * kept with its table's generation (ipoib-vif.h, ipoib-neigh.h) and used
+ * only while the table still has that generation, so a VIF or neighbor
+ * removed or changed since is never used.  Consecutive packets of a batch
+ * mostly belong to one flow; a miss costs one comparison more than the
+ * table lookup it falls back to.  Private to ipoib-xlate.c. */
+struct ipoib_xlate_cache_entry {
+    uint64_t key;               /* Lookup key, see ipoib-xlate.c. */
+    uint64_t generation;        /* Table generation; 0: empty. */
+    void *value;                /* struct ipoib_vif or ipoib_neigh. */
+};
+
+struct ipoib_xlate_cache {
+    struct ipoib_xlate_cache_entry tx_vif;     /* Source MAC + VLAN. */
+    struct ipoib_xlate_cache_entry tx_neigh;   /* Destination MAC. */
+    struct ipoib_xlate_cache_entry rx_vif;     /* DQPN. */
+    struct ipoib_xlate_cache_entry rx_neigh;   /* SLID + SQPN. */
+};
+
 /* One IPoIB port's translation context.  The caller fills it in (after
  * ipoib_xlate_init() for the defaults) and may change the fields between
- * calls, e.g. when the port's LID changes. */
+ * calls, e.g. when the port's LID changes; 'vifs' and 'neighs' stay the
+ * tables given to ipoib_xlate_init(). */
 struct ipoib_xlate {
     struct ib_gid gid;          /* Port GID (the GID of every VIF QP). */
     uint16_t lid;               /* Port LID. */
@@ -139,6 +159,11 @@ struct ipoib_xlate {
     struct ipoib_vif_table *vifs;
     struct ipoib_neigh_table *neighs;
     struct ipoib_dhcp_xids dhcp_xids; /* VMs' recent DHCP requests. */
+    struct ipoib_xlate_cache cache;   /* Last lookups. */
+    bool no_fast_path;          /* Tests: translate every frame the
+                                 * general way, without the caches (same
+                                 * results, slower).  Set it while 'cache'
+                                 * is empty (after ipoib_xlate_init()). */
 };
 
 /* Sets the defaults: zero GID and LID, P_Key 0xffff, link-local scope, MTU

@@ -568,6 +568,31 @@ run_step(struct fixture *f, char *step)
     } else if (!strcmp(w[0], "add-vif") && n == 3) {
         fixture_add_vif(f, w[1], IPOIB_VLAN_NONE, num_arg(w[2]),
                         IPOIB_VIF_LEARNED, NULL);
+    } else if (!strcmp(w[0], "paths") && n == 2) {
+        /* "general": no fast paths, no last-hit caches (emptied, as
+         * ipoib-xlate.h asks). */
+        f->x.no_fast_path = !strcmp(w[1], "general");
+        memset(&f->x.cache, 0, sizeof f->x.cache);
+    } else if (!strcmp(w[0], "remove-vif") && n == 2) {
+        struct ipoib_vif *vif = ipoib_vif_find(&f->vifs, mac_arg(w[1]),
+                                               IPOIB_VLAN_NONE);
+        ovs_assert(vif);
+        ipoib_vif_remove(&f->vifs, vif);
+    } else if (!strcmp(w[0], "set-qp") && n == 3) {
+        struct ipoib_vif *vif = ipoib_vif_find(&f->vifs, mac_arg(w[1]),
+                                               IPOIB_VLAN_NONE);
+        ovs_assert(vif);
+        int error = ipoib_vif_set_qp(&f->vifs, vif, num_arg(w[2]),
+                                     vif->pkey);
+        printf("set-qp: %s\n", error ? ovs_strerror(error) : "ok");
+    } else if (!strcmp(w[0], "learn") && n == 3) {
+        fixture_add_neigh(f, w[1], num_arg(w[2]));
+    } else if (!strcmp(w[0], "remove-neigh") && n == 2) {
+        struct ipoib_hwaddr hw = hwaddr_arg(w[1]);
+        struct ipoib_neigh *neigh = ipoib_neigh_find_by_endpoint(&f->neighs,
+                                                                 &hw);
+        ovs_assert(neigh);
+        ipoib_neigh_remove(&f->neighs, neigh);
     } else if (!strcmp(w[0], "neighbors") && n == 1) {
         print_neighs(&f->neighs, f->now);
     } else if (!strcmp(w[0], "vifs") && n == 1) {
@@ -1569,6 +1594,305 @@ test_fuzz(struct ovs_cmdl_context *ctx)
     fixture_destroy(&f);
 }
 
+/* "fuzz-paths": the fast paths and last-hit caches against the general
+ * path, on two identical ports whose tables change under them. */
+
+/* The same change to both ports' tables, chosen by 'choice'. */
+static void
+mutate_port(struct fixture *f, uint32_t choice)
+{
+    static const char *const endpoints[] = {
+        "80000404fe800000000000000002c9020020b4dd",   /* The usual N1. */
+        "00000404fe800000000000000002c903000b0b0b",   /* N1's QPN, other
+                                                       * port. */
+        "00000048fe800000000000000002c90300001895",   /* N2. */
+    };
+    static const uint16_t lids[] = { 1, 2, 9 };
+    struct eth_addr mac1 = mac_arg("52:54:00:00:00:01");
+    struct ipoib_vif *vif;
+
+    switch (choice % 6) {
+    case 0:
+        /* VM 1 goes away, or comes back with one of two QPs. */
+        vif = ipoib_vif_find(&f->vifs, mac1, IPOIB_VLAN_NONE);
+        if (vif && choice & 8) {
+            ipoib_vif_remove(&f->vifs, vif);
+        } else if (!vif) {
+            ovs_assert(!ipoib_vif_insert(&f->vifs, mac1, IPOIB_VLAN_NONE,
+                                         IPOIB_VIF_OVSDB, NULL, f->now,
+                                         &vif));
+            ipoib_vif_set_qp(&f->vifs, vif, choice & 16 ? 0x409 : 0x405,
+                             f->x.pkey);
+        }
+        break;
+    case 1:
+        /* VM 2's QP changes (or cannot: QPN taken). */
+        vif = ipoib_vif_find(&f->vifs, mac_arg("52:54:00:00:00:02"),
+                             IPOIB_VLAN_NONE);
+        ipoib_vif_set_qp(&f->vifs, vif, choice & 8 ? 0x406 : 0x409,
+                         f->x.pkey);
+        break;
+    case 2: {
+        /* A neighbor is learned, or its LID moves. */
+        struct ipoib_hwaddr hw = hwaddr_arg(
+            endpoints[(choice >> 3) % ARRAY_SIZE(endpoints)]);
+        ipoib_neigh_learn(&f->neighs, &hw,
+                          lids[(choice >> 5) % ARRAY_SIZE(lids)], f->now);
+        break;
+    }
+    case 3: {
+        /* A neighbor goes away. */
+        struct ipoib_hwaddr hw = hwaddr_arg(
+            endpoints[(choice >> 3) % ARRAY_SIZE(endpoints)]);
+        struct ipoib_neigh *neigh = ipoib_neigh_find_by_endpoint(&f->neighs,
+                                                                 &hw);
+        if (neigh && choice & 0x40) {
+            ipoib_neigh_remove(&f->neighs, neigh);
+        }
+        break;
+    }
+    case 4:
+        /* The context becomes another partition's, or the port's own. */
+        f->x.vlan = (choice & 0x18 ? IPOIB_VLAN_NONE
+                     : choice & 0x20 ? 10 : 20);
+        f->x.pkey = (f->x.vlan == IPOIB_VLAN_NONE ? IB_DEFAULT_PKEY
+                     : IB_PKEY_FULL_MEMBER | f->x.vlan);
+        break;
+    default:
+        /* The MTU shrinks below some frames, or grows back. */
+        f->x.mtu = choice & 0x18 ? 2044 : 40;
+        break;
+    }
+}
+
+static void
+check_same_bufs(const struct test_buf *a, const struct test_buf *b)
+{
+    ovs_assert(a->buf.len == b->buf.len);
+    ovs_assert(a->buf.headroom == b->buf.headroom);
+    ovs_assert(a->buf.tailroom == b->buf.tailroom);
+    ovs_assert(!memcmp(a->base, b->base, a->size));
+}
+
+static bool
+same_vif(const struct ipoib_vif *a, const struct ipoib_vif *b)
+{
+    return (!a && !b) || (a && b && a->key == b->key && a->qpn == b->qpn);
+}
+
+static bool
+same_neigh(const struct ipoib_neigh *a, const struct ipoib_neigh *b)
+{
+    return ((!a && !b)
+            || (a && b && !memcmp(&a->hwaddr, &b->hwaddr, sizeof a->hwaddr)
+                && eth_addr_equals(a->mac, b->mac) && a->lid == b->lid));
+}
+
+/* Both ports' tables hold the same entries with the same counters. */
+static void
+check_same_tables(const struct fixture *a, const struct fixture *b)
+{
+    const struct ipoib_vif *va;
+    const struct ipoib_neigh *na;
+
+    ovs_assert(ipoib_vif_table_count(&a->vifs)
+               == ipoib_vif_table_count(&b->vifs));
+    IPOIB_VIF_FOR_EACH (va, &a->vifs) {
+        const struct ipoib_vif *vb = ipoib_vif_find(&b->vifs, va->mac,
+                                                    va->vlan);
+        ovs_assert(same_vif(va, vb));
+        ovs_assert(!memcmp(&va->stats, &vb->stats, sizeof va->stats));
+        ovs_assert(va->last_used_ms == vb->last_used_ms);
+    }
+    ovs_assert(ipoib_neigh_table_count(&a->neighs)
+               == ipoib_neigh_table_count(&b->neighs));
+    IPOIB_NEIGH_FOR_EACH (na, &a->neighs) {
+        const struct ipoib_neigh *nb = ipoib_neigh_find_by_endpoint(
+            &b->neighs, &na->hwaddr);
+        ovs_assert(same_neigh(na, nb));
+        ovs_assert(na->last_used_ms == nb->last_used_ms);
+    }
+}
+
+/* An IPv4 TCP frame from VM 1 to neighbor N1 (or to N2), unicast, which
+ * the fast path takes while both are known: most mutated copies still are
+ * such frames, so that the caches see hits, misses and invalidations. */
+static const char fuzz_paths_tx_seed[] =
+    "%s525400000001" "0800" "4500002800010000400600000a0001220a00003a"
+    "1f900050000000010000000050100000" "00000000";
+
+/* The same from VM 4 (VLAN 10) in VLAN 10, and in VLAN 20, where it is
+ * no VIF: the last-hit cache must not give the VLAN 10 VIF there. */
+static const char fuzz_paths_tx_seed_vlan10[] =
+    "%s525400000004" "8100000a0800" "4500002800010000400600000a0001220a00003a"
+    "1f900050000000010000000050100000" "00000000";
+static const char fuzz_paths_tx_seed_vlan20[] =
+    "%s525400000004" "810000140800" "4500002800010000400600000a0001220a00003a"
+    "1f900050000000010000000050100000" "00000000";
+
+/* The same from N1 to VM 1 as IPoIB (carried with SLID 1, SQPN 0x404,
+ * DQPN 0x405). */
+static const char fuzz_paths_rx_seed[] =
+    "08000000" "45000028000100004006000a0a00003a0a000122"
+    "005000501f9000000000000100000000501000000000";
+
+/* fuzz-paths N SEED */
+static void
+test_fuzz_paths(struct ovs_cmdl_context *ctx)
+{
+    size_t n = num_arg(ctx->argv[1]);
+    size_t tx_counts[IPOIB_N_DROPS] = { 0 };
+    size_t rx_counts[IPOIB_N_DROPS] = { 0 };
+    struct seed txs[ARRAY_SIZE(tx_seeds) + 3], rxs[ARRAY_SIZE(rx_seeds) + 1];
+    const char *tx_hex[ARRAY_SIZE(txs)], *rx_hex[ARRAY_SIZE(rxs)];
+    enum { MAX_FRAME = 200 };
+    uint8_t frame[MAX_FRAME];
+    struct fixture fast, slow;
+    char neigh_mac[13];
+
+    rng_state = num_arg(ctx->argv[2]) | 1;
+    fixture_init(&fast);
+    fixture_init(&slow);
+    slow.x.no_fast_path = true;
+    struct fixture *ports[2] = { &fast, &slow };
+    for (int i = 0; i < 2; i++) {
+        ports[i]->x.gid = gid_arg("fe80::2:c902:20:b4dd");
+        ports[i]->x.lid = 1;
+    }
+
+    struct ipoib_hwaddr hw = hwaddr_arg(
+        "80000404fe800000000000000002c9020020b4dd");
+    struct ipoib_neigh *neigh = ipoib_neigh_find_by_endpoint(&fast.neighs,
+                                                             &hw);
+    snprintf(neigh_mac, sizeof neigh_mac, "%012"PRIx64,
+             eth_addr_to_uint64(neigh->mac));
+    memcpy(tx_hex, tx_seeds, sizeof tx_seeds);
+    tx_hex[ARRAY_SIZE(tx_seeds)] = fuzz_paths_tx_seed_vlan10;
+    tx_hex[ARRAY_SIZE(tx_seeds) + 1] = fuzz_paths_tx_seed_vlan20;
+    tx_hex[ARRAY_SIZE(tx_seeds) + 2] = fuzz_paths_tx_seed;
+    memcpy(rx_hex, rx_seeds, sizeof rx_seeds);
+    rx_hex[ARRAY_SIZE(rx_seeds)] = fuzz_paths_rx_seed;
+    load_seeds(tx_hex, ARRAY_SIZE(txs), txs, neigh_mac);
+    load_seeds(rx_hex, ARRAY_SIZE(rxs), rxs, NULL);
+
+    size_t n_ipv4_tx = 0, n_ipv4_rx = 0, n_mutations = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct ipoib_tx_result tr[2];
+        struct ipoib_rx_result rr[2];
+        struct ipoib_rx_meta meta;
+        struct test_buf tb[2];
+        enum ipoib_drop drop[2];
+        size_t len;
+
+        fast.now = slow.now = i;
+        if (rng() % 16 == 0) {
+            uint32_t choice = rng();
+
+            mutate_port(&fast, choice);
+            mutate_port(&slow, choice);
+            n_mutations++;
+        }
+
+        /* Transmit: the fast path's frame half of the time. */
+        len = make_fuzz_frame(frame, MAX_FRAME, txs, ARRAY_SIZE(txs));
+        if (rng() % 2) {
+            /* The frame of the context's VLAN. */
+            size_t k = (fast.x.vlan == IPOIB_VLAN_NONE ? 1
+                        : fast.x.vlan == 10 ? 3 : 2);
+            len = make_fuzz_frame(frame, MAX_FRAME, &txs[ARRAY_SIZE(txs) - k],
+                                  1);
+        }
+        size_t headroom = rng() % 8 ? 64 : rng() % 64;
+        size_t tailroom = rng() % 8 ? 64 : rng() % 64;
+        bool tso = rng() % 8 == 0;
+        for (int k = 0; k < 2; k++) {
+            test_buf_init(&tb[k], frame, len, headroom, tailroom);
+            tb[k].buf.tso = tso;
+            drop[k] = ipoib_xlate_tx(&ports[k]->x, &tb[k].buf, i, &tr[k]);
+            test_buf_check(&tb[k], drop[k], frame, len, headroom);
+        }
+        ovs_assert(drop[0] == drop[1]);
+        check_same_bufs(&tb[0], &tb[1]);
+        if (len >= 14) {
+            ovs_assert(eth_addr_equals(tr[0].src_mac, tr[1].src_mac));
+            ovs_assert(eth_addr_equals(tr[0].dst_mac, tr[1].dst_mac));
+            ovs_assert(tr[0].vlan == tr[1].vlan);
+            ovs_assert(tr[0].ether_type == tr[1].ether_type);
+        }
+        if (!drop[0]) {
+            ovs_assert(same_vif(tr[0].vif, tr[1].vif));
+            ovs_assert(same_neigh(tr[0].neigh, tr[1].neigh));
+            ovs_assert(tr[0].multicast == tr[1].multicast);
+            ovs_assert(!memcmp(&tr[0].dst, &tr[1].dst, sizeof tr[0].dst));
+            /* Never from a QP that no VIF has any longer. */
+            ovs_assert(ipoib_vif_find_by_qpn(&fast.vifs, tr[0].vif->qpn)
+                       == tr[0].vif);
+            n_ipv4_tx += tr[0].ether_type == ETH_TYPE_IP && !tr[0].multicast;
+        }
+        tx_counts[drop[0]]++;
+        free(tb[0].base);
+        free(tb[1].base);
+
+        /* Receive. */
+        len = make_fuzz_frame(frame, MAX_FRAME, rxs, ARRAY_SIZE(rxs));
+        make_fuzz_meta(&meta, &fast);
+        if (rng() % 2) {
+            /* From N1 (or N2) to VM 1 (or VM 2), mostly. */
+            bool n2 = rng() % 4 == 0;
+            len = make_fuzz_frame(frame, MAX_FRAME, &rxs[ARRAY_SIZE(rxs) - 1],
+                                  1);
+            meta.multicast = meta.has_grh = false;
+            meta.slid = n2 ? 2 : 1;
+            meta.sqpn = n2 ? 0x48 : 0x404;
+            meta.dqpn = rng() % 4 ? 0x405 : 0x406;
+        }
+        headroom = rng() % 8 ? 64 : rng() % 64;
+        tailroom = rng() % 8 ? 64 : rng() % 64;
+        for (int k = 0; k < 2; k++) {
+            test_buf_init(&tb[k], frame, len, headroom, tailroom);
+            drop[k] = ipoib_xlate_rx(&ports[k]->x, &tb[k].buf, &meta, i,
+                                     &rr[k]);
+            test_buf_check(&tb[k], drop[k], frame, len, headroom);
+        }
+        ovs_assert(drop[0] == drop[1]);
+        check_same_bufs(&tb[0], &tb[1]);
+        if (!drop[0]) {
+            ovs_assert(same_vif(rr[0].vif, rr[1].vif));
+            ovs_assert(same_neigh(rr[0].neigh, rr[1].neigh));
+            ovs_assert(rr[0].ether_type == rr[1].ether_type);
+            /* Never from a neighbor or to a VIF no longer in the tables. */
+            ovs_assert(ipoib_neigh_find_by_endpoint(&fast.neighs,
+                                                    &rr[0].neigh->hwaddr)
+                       == rr[0].neigh);
+            ovs_assert(!rr[0].vif
+                       || ipoib_vif_find_by_qpn(&fast.vifs, meta.dqpn)
+                          == rr[0].vif);
+            n_ipv4_rx += (rr[0].ether_type == ETH_TYPE_IP && rr[0].vif
+                          && !meta.has_grh);
+        }
+        rx_counts[drop[0]]++;
+        free(tb[0].base);
+        free(tb[1].base);
+
+        check_same_tables(&fast, &slow);
+    }
+    print_fuzz_counts("tx", n, tx_counts);
+    print_fuzz_counts("rx", n, rx_counts);
+    printf("same results; table changes %s; unicast IPv4 translated: "
+           "tx %s, rx %s\n", n_mutations > n / 32 ? "many" : "few",
+           n_ipv4_tx > n / 100 ? "many" : "few",
+           n_ipv4_rx > n / 100 ? "many" : "few");
+
+    for (size_t i = 0; i < ARRAY_SIZE(txs); i++) {
+        free(txs[i].data);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(rxs); i++) {
+        free(rxs[i].data);
+    }
+    fixture_destroy(&fast);
+    fixture_destroy(&slow);
+}
+
 static const struct ovs_cmdl_command commands[] = {
     { "xlate", "step...", 0, INT_MAX, test_xlate, OVS_RO },
     { "fixture", NULL, 0, 0, test_fixture, OVS_RO },
@@ -1584,6 +1908,7 @@ static const struct ovs_cmdl_command commands[] = {
     { "mgid", "gid...", 1, INT_MAX, test_mgid, OVS_RO },
     { "drop-names", NULL, 0, 0, test_drop_names, OVS_RO },
     { "fuzz", "n seed", 2, 2, test_fuzz, OVS_RO },
+    { "fuzz-paths", "n seed", 2, 2, test_fuzz_paths, OVS_RO },
     { NULL, NULL, 0, 0, NULL, OVS_RO },
 };
 

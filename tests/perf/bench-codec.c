@@ -269,53 +269,71 @@ struct bench_port {
     struct eth_addr peer_mac;   /* Derived MAC of the other port's VIF. */
 };
 
-/* Sets up 'port' as the netdev does (tables, defaults, then the port's
- * attributes and an IPoIB MTU for a 4K IB MTU), with one VIF. */
-static void
-port_init(struct bench_port *port, uint64_t guid, uint16_t lid,
-          struct eth_addr vif_mac, uint32_t vif_qpn)
+/* Adds a VIF with a QP to 'port'. */
+static struct ipoib_vif *
+port_add_vif(struct bench_port *port, struct eth_addr mac, uint32_t qpn)
 {
-    ipoib_vif_table_init(&port->vifs, 1024);
-    ipoib_neigh_table_init(&port->neighs, 4096, ipoib_vif_table_has_mac,
-                           &port->vifs);
+    struct ipoib_vif *vif;
+    int error = ipoib_vif_insert(&port->vifs, mac, IPOIB_VLAN_NONE,
+                                 IPOIB_VIF_OVSDB, "vm", NOW_MS, &vif);
+    if (!error) {
+        error = ipoib_vif_set_qp(&port->vifs, vif, qpn, IB_DEFAULT_PKEY);
+    }
+    if (error) {
+        ovs_fatal(error, "cannot set up a VIF");
+    }
+    return vif;
+}
+
+/* Sets up 'port' as the netdev does (tables, defaults, then the port's
+ * attributes and an IPoIB MTU for a 4K IB MTU), without VIFs. */
+static void
+port_init_empty(struct bench_port *port, uint64_t guid, uint16_t lid,
+                size_t max_entries)
+{
+    ipoib_vif_table_init(&port->vifs, max_entries);
+    ipoib_neigh_table_init(&port->neighs, max_entries,
+                           ipoib_vif_table_has_mac, &port->vifs);
     ipoib_xlate_init(&port->xlate, &port->vifs, &port->neighs);
     port->xlate.pkey = IB_DEFAULT_PKEY;
     port->xlate.scope = IPOIB_SCOPE_LINK_LOCAL;
     port->xlate.mtu = 4092;
     ib_gid_from_parts(&port->xlate.gid, IB_DEFAULT_SUBNET_PREFIX, guid);
     port->xlate.lid = lid;
-
-    int error = ipoib_vif_insert(&port->vifs, vif_mac, IPOIB_VLAN_NONE,
-                                 IPOIB_VIF_OVSDB, "vm", NOW_MS, &port->vif);
-    if (!error) {
-        error = ipoib_vif_set_qp(&port->vifs, port->vif, vif_qpn,
-                                 IB_DEFAULT_PKEY);
-    }
-    if (error) {
-        ovs_fatal(error, "cannot set up a VIF");
-    }
 }
 
-/* Makes each of 'a' and 'b' know the other's VIF as a neighbor, with its
- * LID, as a path query would have taught it. */
+/* Likewise, with one VIF. */
+static void
+port_init(struct bench_port *port, uint64_t guid, uint16_t lid,
+          struct eth_addr vif_mac, uint32_t vif_qpn)
+{
+    port_init_empty(port, guid, lid, 1024);
+    port->vif = port_add_vif(port, vif_mac, vif_qpn);
+}
+
+/* Makes 'self' know 'vif' of port 'peer' as a neighbor, with its LID, as a
+ * path query would have taught it.  Returns the neighbor's MAC. */
+static struct eth_addr
+port_learn(struct bench_port *self, const struct bench_port *peer,
+           const struct ipoib_vif *vif)
+{
+    struct ipoib_hwaddr hw;
+    struct ipoib_neigh *neigh;
+
+    ipoib_xlate_vif_hwaddr(&peer->xlate, vif, &hw);
+    neigh = ipoib_neigh_learn(&self->neighs, &hw, peer->xlate.lid, NOW_MS);
+    if (!neigh) {
+        ovs_fatal(0, "cannot learn a neighbor");
+    }
+    return neigh->mac;
+}
+
+/* Makes each of 'a' and 'b' know the other's VIF as a neighbor. */
 static void
 ports_meet(struct bench_port *a, struct bench_port *b)
 {
-    struct bench_port *ports[2] = { a, b };
-
-    for (int i = 0; i < 2; i++) {
-        struct bench_port *self = ports[i], *peer = ports[1 - i];
-        struct ipoib_hwaddr hw;
-        struct ipoib_neigh *neigh;
-
-        ipoib_xlate_vif_hwaddr(&peer->xlate, peer->vif, &hw);
-        neigh = ipoib_neigh_learn(&self->neighs, &hw, peer->xlate.lid,
-                                  NOW_MS);
-        if (!neigh) {
-            ovs_fatal(0, "cannot learn a neighbor");
-        }
-        self->peer_mac = neigh->mac;
-    }
+    a->peer_mac = port_learn(a, b, b->vif);
+    b->peer_mac = port_learn(b, a, a->vif);
 }
 
 /* Benchmark cases. */
@@ -422,11 +440,33 @@ cases_build(struct codec_case *cases, struct bench_port *l,
 /* Kernels: each runs 'n' packets.  They are not inlined so that callgrind
  * and perf can tell them apart. */
 
+/* Many flows: port L with VIFs A[0..n-1], which knows the VIFs B[0..n-1]
+ * of port R as neighbors; flow i is a 64-byte IPv4 TCP packet from A[i] to
+ * B[i], whose round trip (as for one flow) makes L look up A[i], B[i] by
+ * MAC, then A[i] by QPN and B[i] by LID and QPN.  The kernels take the
+ * flows in turn, so that no two consecutive packets share a lookup: the
+ * cost without last-hit cache hits. */
+#define FLOW_HEADROOM 64
+#define FLOW_SLOT 256           /* Bytes per flow: room + frame + room. */
+#define FLOW_IP_LEN 64
+
+struct flow_set {
+    size_t n;
+    struct bench_port l, r;
+    size_t frame_len;
+    uint8_t *slots;             /* 'n' work slots of FLOW_SLOT bytes. */
+    uint8_t *orig;              /* The frames as built, likewise. */
+    struct ipoib_rx_meta *metas;    /* How L's transport reports flow i's
+                                     * answer. */
+    struct dp_packet **pkts;    /* Flow i's frame, for VLAN push + pop. */
+};
+
 struct bench_ctx {
     struct bench_port *l;
     const struct codec_case *c;
     uint8_t *work;              /* WORK_SIZE bytes. */
     struct dp_packet *pkt;      /* The frame, for VLAN push + pop. */
+    struct flow_set *flows;     /* For the *_flows kernels. */
 };
 
 /* Keeps the compiler from dropping or merging copies nobody reads. */
@@ -547,19 +587,146 @@ k_vlan(struct bench_ctx *ctx, size_t n)
     }
 }
 
-/* The frame as OVS's datapath holds it when it runs a push_vlan action:
- * parsed, so that the layer offsets are set. */
+/* k_round_trip over the flows of ctx->flows in turn. */
+static void BENCH_NOINLINE
+k_round_trip_flows(struct bench_ctx *ctx, size_t n)
+{
+    const struct flow_set *fs = ctx->flows;
+    struct ipoib_xlate *x = &ctx->flows->l.xlate;
+    struct ipoib_tx_result tx_res;
+    struct ipoib_rx_result rx_res;
+    size_t f = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct ipoib_buf buf = {
+            .data = fs->slots + f * FLOW_SLOT + FLOW_HEADROOM,
+            .len = fs->frame_len,
+            .headroom = FLOW_HEADROOM,
+            .tailroom = FLOW_SLOT - FLOW_HEADROOM - fs->frame_len,
+        };
+        check_drop(ctx->c, "encap", ipoib_xlate_tx(x, &buf, NOW_MS,
+                                                   &tx_res));
+        check_drop(ctx->c, "decap", ipoib_xlate_rx(x, &buf, &fs->metas[f],
+                                                   NOW_MS, &rx_res));
+        swap_macs(buf.data);
+        if (++f == fs->n) {
+            f = 0;
+        }
+    }
+}
+
+/* k_vlan over the flows' packets in turn. */
+static void BENCH_NOINLINE
+k_vlan_flows(struct bench_ctx *ctx, size_t n)
+{
+    const struct flow_set *fs = ctx->flows;
+    size_t f = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        eth_push_vlan(fs->pkts[f], htons(ETH_TYPE_VLAN_8021Q), htons(100));
+        eth_pop_vlan(fs->pkts[f]);
+        if (++f == fs->n) {
+            f = 0;
+        }
+    }
+}
+
+/* The frame ('len' bytes at 'data') as OVS's datapath holds it when it
+ * runs a push_vlan action: parsed, so that the layer offsets are set. */
 static struct dp_packet *
-vlan_packet(const struct codec_case *c)
+vlan_packet_of(const uint8_t *data, size_t len)
 {
     struct dp_packet *pkt;
     struct flow flow;
 
-    pkt = dp_packet_clone_data_with_headroom(c->eth, c->eth_len,
-                                             WORK_HEADROOM);
+    pkt = dp_packet_clone_data_with_headroom(data, len, WORK_HEADROOM);
     pkt_metadata_init(&pkt->md, 1);
     flow_extract(pkt, &flow);
     return pkt;
+}
+
+static struct dp_packet *
+vlan_packet(const struct codec_case *c)
+{
+    return vlan_packet_of(c->eth, c->eth_len);
+}
+
+/* 02:00:'side':00 + the 16-bit 'i'. */
+static struct eth_addr
+flow_mac(uint8_t side, size_t i)
+{
+    return (struct eth_addr) { { { 0x02, 0x00, side, 0x00, i >> 8, i } } };
+}
+
+static void
+flows_init(struct flow_set *fs, size_t n)
+{
+    ovs_assert(n && n <= 0x10000);
+    memset(fs, 0, sizeof *fs);
+    fs->n = n;
+    port_init_empty(&fs->l, 0x0002c90300000011ULL, 11, n);
+    port_init_empty(&fs->r, 0x0002c90300000012ULL, 12, n);
+    fs->slots = xzalloc(n * FLOW_SLOT);
+    fs->orig = xzalloc(n * FLOW_SLOT);
+    fs->metas = xcalloc(n, sizeof *fs->metas);
+    fs->pkts = xcalloc(n, sizeof *fs->pkts);
+
+    for (size_t i = 0; i < n; i++) {
+        struct eth_addr mac_ai = flow_mac(0x0a, i);
+        struct ipoib_vif *a = port_add_vif(&fs->l, mac_ai, 0x1000 + i);
+        struct ipoib_vif *b = port_add_vif(&fs->r, flow_mac(0x0b, i),
+                                           0x20000 + i);
+        struct eth_addr b_at_l = port_learn(&fs->l, &fs->r, b);
+        uint8_t *frame = fs->orig + i * FLOW_SLOT + FLOW_HEADROOM;
+
+        fs->frame_len = build_ipv4_tcp(frame, b_at_l, mac_ai, IPV4_A, IPV4_B,
+                                       FLOW_IP_LEN);
+        memcpy(fs->slots + i * FLOW_SLOT, fs->orig + i * FLOW_SLOT,
+               FLOW_SLOT);
+        fs->metas[i] = (struct ipoib_rx_meta) {
+            .dqpn = a->qpn,
+            .sqpn = b->qpn,
+            .slid = fs->r.xlate.lid,
+        };
+        fs->pkts[i] = vlan_packet_of(frame, fs->frame_len);
+    }
+}
+
+/* The round trips and VLAN push + pop must have left every frame as it
+ * was. */
+static void
+flows_check(const struct flow_set *fs)
+{
+    for (size_t i = 0; i < fs->n; i++) {
+        const uint8_t *frame = fs->orig + i * FLOW_SLOT + FLOW_HEADROOM;
+
+        if (memcmp(fs->slots + i * FLOW_SLOT, fs->orig + i * FLOW_SLOT,
+                   FLOW_SLOT)) {
+            ovs_fatal(0, "flow %"PRIuSIZE": round trip changed the frame",
+                      i);
+        }
+        if (dp_packet_size(fs->pkts[i]) != fs->frame_len
+            || memcmp(dp_packet_data(fs->pkts[i]), frame, fs->frame_len)) {
+            ovs_fatal(0, "flow %"PRIuSIZE": VLAN push + pop changed the "
+                      "frame", i);
+        }
+    }
+}
+
+static void
+flows_destroy(struct flow_set *fs)
+{
+    for (size_t i = 0; i < fs->n; i++) {
+        dp_packet_delete(fs->pkts[i]);
+    }
+    free(fs->pkts);
+    free(fs->metas);
+    free(fs->orig);
+    free(fs->slots);
+    ipoib_neigh_table_destroy(&fs->l.neighs);
+    ipoib_vif_table_destroy(&fs->l.vifs, NULL, NULL);
+    ipoib_neigh_table_destroy(&fs->r.neighs);
+    ipoib_vif_table_destroy(&fs->r.vifs, NULL, NULL);
 }
 
 /* Timing. */
@@ -580,23 +747,47 @@ now_ns(void)
 
 typedef void kernel_fn(struct bench_ctx *, size_t n);
 
-static struct measure
-measure(kernel_fn *kernel, struct bench_ctx *ctx, size_t n, int runs)
+/* Where the round trip starts: the Ethernet input in the work buffer.  The
+ * other single-flow kernels do not care. */
+static void
+reset_work(struct bench_ctx *ctx)
 {
-    struct measure m = { .ns = 1e300 };
-    uint64_t allocs = 0;
-
-    kernel(ctx, n / 10 + 1);    /* Warm the caches and tables. */
-    for (int i = 0; i < runs; i++) {
-        uint64_t allocs0 = n_allocs;
-        double t0 = now_ns();
-        kernel(ctx, n);
-        double t1 = now_ns();
-        allocs += n_allocs - allocs0;
-        m.ns = MIN(m.ns, (t1 - t0) / n);
+    if (ctx->work) {
+        memcpy(ctx->work + WORK_HEADROOM, ctx->c->eth, ctx->c->eth_len);
     }
-    m.allocs = (double) allocs / ((double) n * runs);
-    return m;
+}
+
+/* Runs the 'n_kernels' kernels 'runs' times each, interleaved (one run of
+ * each in turn), so that load from other jobs on a shared machine falls on
+ * all of them alike, and sets 'results[i]' to kernel i's minimum. */
+static void
+measure_interleaved(kernel_fn *const kernels[], struct measure *results[],
+                    size_t n_kernels, struct bench_ctx *ctx, size_t n,
+                    int runs)
+{
+    uint64_t allocs[8] = { 0 };
+
+    ovs_assert(n_kernels <= ARRAY_SIZE(allocs));
+    for (size_t k = 0; k < n_kernels; k++) {
+        reset_work(ctx);
+        kernels[k](ctx, n / 10 + 1);    /* Warm the caches and tables. */
+        results[k]->ns = 1e300;
+    }
+    for (int i = 0; i < runs; i++) {
+        for (size_t k = 0; k < n_kernels; k++) {
+            reset_work(ctx);
+
+            uint64_t allocs0 = n_allocs;
+            double t0 = now_ns();
+            kernels[k](ctx, n);
+            double t1 = now_ns();
+            allocs[k] += n_allocs - allocs0;
+            results[k]->ns = MIN(results[k]->ns, (t1 - t0) / n);
+        }
+    }
+    for (size_t k = 0; k < n_kernels; k++) {
+        results[k]->allocs = (double) allocs[k] / ((double) n * runs);
+    }
 }
 
 /* The round trip must have left the input as it was. */
@@ -628,16 +819,18 @@ run_case(struct bench_port *l, const struct codec_case *c, size_t n,
         .pkt = vlan_packet(c),
     };
 
+    kernel_fn *kernels[] = {
+        k_copy_eth, k_copy_ib, k_copy_encap, k_copy_decap, k_vlan,
+        k_round_trip,
+    };
+    struct measure *results[] = {
+        &res->copy_eth, &res->copy_ib, &res->encap, &res->decap, &res->vlan,
+        &res->round_trip,
+    };
+
     memset(res, 0, sizeof *res);
-    res->copy_eth = measure(k_copy_eth, &ctx, n, runs);
-    res->copy_ib = measure(k_copy_ib, &ctx, n, runs);
-    res->encap = measure(k_copy_encap, &ctx, n, runs);
-    res->decap = measure(k_copy_decap, &ctx, n, runs);
-    if (c->round_trip) {
-        memcpy(ctx.work + WORK_HEADROOM, c->eth, c->eth_len);
-        res->round_trip = measure(k_round_trip, &ctx, n, runs);
-    }
-    res->vlan = measure(k_vlan, &ctx, n, runs);
+    measure_interleaved(kernels, results,
+                        ARRAY_SIZE(kernels) - !c->round_trip, &ctx, n, runs);
     if (c->round_trip) {
         check_restored(&ctx);
     }
@@ -649,7 +842,7 @@ run_case(struct bench_port *l, const struct codec_case *c, size_t n,
 /* Runs one kernel alone, for callgrind or perf. */
 static void
 run_one(struct bench_port *l, const struct codec_case *c, const char *kernel,
-        size_t n)
+        size_t n, size_t n_flows)
 {
     static const struct {
         const char *name;
@@ -661,27 +854,63 @@ run_one(struct bench_port *l, const struct codec_case *c, const char *kernel,
         { "decap", k_copy_decap },
         { "round-trip", k_round_trip },
         { "vlan", k_vlan },
+        { "round-trip-flows", k_round_trip_flows },
+        { "vlan-flows", k_vlan_flows },
     };
+    struct flow_set flows;
     struct bench_ctx ctx = {
         .l = l,
         .c = c,
         .work = xmalloc_cacheline(WORK_SIZE),
         .pkt = vlan_packet(c),
+        .flows = &flows,
     };
 
+    flows_init(&flows, n_flows);
     memcpy(ctx.work + WORK_HEADROOM, c->eth, c->eth_len);
     for (size_t i = 0; i < ARRAY_SIZE(kernels); i++) {
         if (!strcmp(kernels[i].name, kernel)) {
             if (kernels[i].fn == k_round_trip && !c->round_trip) {
                 ovs_fatal(0, "%s has no round trip", c->name);
             }
+            /* Once over every flow first, as the timed runs do, so that
+             * callgrind counts the steady state. */
+            if (kernels[i].fn == k_round_trip_flows
+                || kernels[i].fn == k_vlan_flows) {
+                kernels[i].fn(&ctx, n_flows);
+            }
             kernels[i].fn(&ctx, n);
+            flows_destroy(&flows);
             dp_packet_delete(ctx.pkt);
             free_cacheline(ctx.work);
             return;
         }
     }
     ovs_fatal(0, "unknown kernel %s", kernel);
+}
+
+struct flows_result {
+    size_t n_flows;
+    struct measure round_trip, vlan;
+};
+
+/* Measures the round trip and VLAN push + pop over 'n_flows' flows. */
+static void
+run_flows(const struct codec_case *c, size_t n_flows, size_t n, int runs,
+          struct flows_result *res)
+{
+    struct flow_set flows;
+    struct bench_ctx ctx = { .c = c, .flows = &flows };
+
+    kernel_fn *kernels[] = { k_round_trip_flows, k_vlan_flows };
+    struct measure *results[] = { &res->round_trip, &res->vlan };
+
+    flows_init(&flows, n_flows);
+    res->n_flows = n_flows;
+    measure_interleaved(kernels, results, ARRAY_SIZE(kernels), &ctx, n,
+                        runs);
+    flows_check(&flows);
+    flows_destroy(&flows);
 }
 
 /* Output. */
@@ -696,8 +925,9 @@ static void
 print_results(const struct codec_case *cases,
               const struct case_result *results, size_t n, int runs)
 {
-    printf("ns/packet, minimum of %d runs of %zu packets; allocs = heap "
-           "allocations per packet\n", runs, n);
+    printf("ns/packet, minimum of %d runs of %zu packets, the kernels of "
+           "a row interleaved;\nallocs = heap allocations per packet\n",
+           runs, n);
     printf("encap/decap: copy-in time of the same run subtracted; "
            "enc+dec: the copy-free round trip where there is one\n\n");
     printf("%-14s %5s %7s %7s %7s %7s %7s %7s %7s %7s %6s\n",
@@ -721,13 +951,36 @@ print_results(const struct codec_case *cases,
 }
 
 static void
+print_flows(const struct flows_result *res, size_t n_res)
+{
+    printf("\nipv4-tcp-64 round trip over F flows taken in turn (VIF A[i] "
+           "to neighbor B[i]: no two\nconsecutive packets share a lookup, "
+           "so F > 1 shows the cost without cache hits);\nVLAN push + pop "
+           "over F packets likewise\n\n");
+    printf("%6s %7s %7s %7s %7s %6s\n", "flows", "enc+dec", "vlan",
+           "/vlan", "allocs", "vlan-a");
+    for (size_t i = 0; i < n_res; i++) {
+        const struct flows_result *r = &res[i];
+
+        printf("%6"PRIuSIZE" %7.1f %7.1f %7.2f %7.3f %6.3f\n", r->n_flows,
+               r->round_trip.ns, r->vlan.ns,
+               ratio(r->round_trip.ns, r->vlan.ns), r->round_trip.allocs,
+               r->vlan.allocs);
+    }
+}
+
+static void
 usage(void)
 {
-    printf("usage: bench-codec [--packets=N] [--runs=N]\n"
-           "       bench-codec --case=NAME --kernel=KERNEL [--packets=N]\n"
-           "KERNEL: copy-eth copy-ib encap decap round-trip vlan\n"
+    printf("usage: bench-codec [--packets=N] [--runs=N] [--flows=F]\n"
+           "       bench-codec --case=NAME --kernel=KERNEL [--packets=N] "
+           "[--flows=F]\n"
+           "KERNEL: copy-eth copy-ib encap decap round-trip vlan "
+           "round-trip-flows vlan-flows\n"
            "NAME: ipv4-tcp-64 ipv4-tcp-1500 ipv4-tcp-4092 arp-request "
-           "arp-reply ipv6-nd-ns\n");
+           "arp-reply ipv6-nd-ns\n"
+           "F: flows of the *-flows kernels (default 64; the table: 1, 64 "
+           "and 4096,\n   or F alone)\n");
 }
 
 int
@@ -738,11 +991,13 @@ main(int argc, char *argv[])
         { "runs", required_argument, NULL, 'r' },
         { "case", required_argument, NULL, 'c' },
         { "kernel", required_argument, NULL, 'k' },
+        { "flows", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *case_name = NULL, *kernel = NULL;
     size_t n = 1000000;
+    size_t n_flows = 0;
     int runs = 7;
 
     set_program_name(argv[0]);
@@ -763,6 +1018,12 @@ main(int argc, char *argv[])
             break;
         case 'k':
             kernel = optarg;
+            break;
+        case 'f':
+            n_flows = strtoull(optarg, NULL, 10);
+            if (!n_flows || n_flows > 0x10000) {
+                ovs_fatal(0, "--flows: 1 to 65536");
+            }
             break;
         case 'h':
             usage();
@@ -788,7 +1049,7 @@ main(int argc, char *argv[])
     if (case_name) {
         for (size_t i = 0; i < N_CASES; i++) {
             if (!strcmp(cases[i].name, case_name)) {
-                run_one(&l, &cases[i], kernel, n);
+                run_one(&l, &cases[i], kernel, n, n_flows ? n_flows : 64);
                 return 0;
             }
         }
@@ -803,5 +1064,19 @@ main(int argc, char *argv[])
         run_case(&l, &cases[i], n, runs, &results[i]);
     }
     print_results(cases, results, n, runs);
+
+    static const size_t flow_counts[] = { 1, 64, 4096 };
+    struct flows_result flows_results[ARRAY_SIZE(flow_counts)];
+    size_t n_res = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(flow_counts); i++) {
+        if (!n_flows || n_flows == flow_counts[i]) {
+            run_flows(&cases[0], flow_counts[i], n, runs,
+                      &flows_results[n_res++]);
+        }
+    }
+    if (n_flows && !n_res) {
+        run_flows(&cases[0], n_flows, n, runs, &flows_results[n_res++]);
+    }
+    print_flows(flows_results, n_res);
     return 0;
 }

@@ -18,9 +18,10 @@
 #
 #   tests/perf/bench-codec.sh [--callgrind] [BUILDDIR] [-- BENCH-OPTIONS]
 #
-# Prints the wall-clock table (minimum of N runs, ns/packet).  With
-# --callgrind it then also counts instructions per packet under valgrind,
-# which, unlike wall-clock time on a shared machine, repeat exactly.
+# Prints the wall-clock tables (minimum of N runs, ns/packet): one flow,
+# then 1, 64 and 4096 flows taken in turn.  With --callgrind it then also
+# counts instructions per packet under valgrind, which, unlike wall-clock
+# time on a shared machine, repeat exactly.
 
 set -e
 
@@ -53,19 +54,39 @@ if ! command -v valgrind >/dev/null; then
     exit 1
 fi
 
-# Instructions per packet executed inside the benchmark's k_* loops.
+# Instructions per packet executed inside the benchmark's k_* loops; the
+# profile stays in $tmp/cg.KERNEL for incl().
 packets=100000
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 irs () {
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-             --toggle-collect='k_*' "$bench" --case="$1" --kernel="$2" \
-             --packets=$packets 2>&1 >/dev/null \
+    c=$1 k=$2
+    shift 2
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$k" \
+             --toggle-collect='k_*' "$bench" --case="$c" --kernel="$k" \
+             --packets=$packets "$@" 2>&1 >/dev/null \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+# incl KERNEL FUNCTION...: instructions inside calls of the functions
+# (inclusive) in the last profile of KERNEL, per packet.
+incl () {
+    k=$1
+    shift
+    total=0
+    for f in "$@"; do
+        n=$(callgrind_annotate --inclusive=yes "$tmp/cg.$k" 2>/dev/null \
+            | awk -v f=":$f " 'index($0, f) { gsub(",", "", $1); print $1;
+                                              exit }')
+        total=$((total + ${n:-0}))
+    done
+    echo $((total / packets))
 }
 
 echo
 echo "== instructions per packet (callgrind, $packets packets)"
-printf '%-14s %7s %7s %7s %7s %7s %7s\n' \
-       case memcpy encap decap enc+dec vlan /vlan
+printf '%-14s %7s %7s %7s %7s %7s %7s %9s %9s %7s\n' \
+       case memcpy encap decap enc+dec vlan /vlan in-xlate in-vlan /vlan
 for case in ipv4-tcp-64 ipv4-tcp-1500 ipv4-tcp-4092 arp-request arp-reply \
             ipv6-nd-ns; do
     copy_eth=$(irs $case copy-eth)
@@ -73,15 +94,38 @@ for case in ipv4-tcp-64 ipv4-tcp-1500 ipv4-tcp-4092 arp-request arp-reply \
     encap=$(irs $case encap)
     decap=$(irs $case decap)
     vlan=$(irs $case vlan)
+    in_vlan=$(incl vlan eth_push_vlan eth_pop_vlan)
     case $case in
-        ipv4-*) both=$(irs $case round-trip) ;;
-        *) both=$((encap - copy_eth + decap - copy_ib)) ;;
+        ipv4-*) both=$(irs $case round-trip)
+                in_xlate=$(incl round-trip ipoib_xlate_tx ipoib_xlate_rx) ;;
+        *) both=$((encap - copy_eth + decap - copy_ib))
+           in_xlate=- ;;
     esac
     awk -v c=$case -v n=$packets -v ce=$copy_eth -v ci=$copy_ib \
-        -v e=$encap -v d=$decap -v b=$both -v v=$vlan 'BEGIN {
-        printf "%-14s %7.0f %7.0f %7.0f %7.0f %7.0f %7.2f\n", c, ce / n,
-               (e - ce) / n, (d - ci) / n, b / n, v / n, b / v
+        -v e=$encap -v d=$decap -v b=$both -v v=$vlan -v ix=$in_xlate \
+        -v iv=$in_vlan 'BEGIN {
+        printf "%-14s %7.0f %7.0f %7.0f %7.0f %7.0f %7.2f %9s %9s %7s\n",
+               c, ce / n, (e - ce) / n, (d - ci) / n, b / n, v / n, b / v,
+               ix, iv, ix == "-" ? "-" : sprintf("%.2f", ix / iv)
     }'
 done
-echo "(enc+dec: the copy-free round trip for IPv4, including its 12-byte" \
-     "MAC swap; otherwise encap + decap)"
+echo "(enc+dec: the copy-free round trip for IPv4, including its buffer set-up"
+echo "and 12-byte MAC swap; otherwise encap + decap.  in-xlate: inside the"
+echo "calls of ipoib_xlate_tx and ipoib_xlate_rx only; in-vlan: inside"
+echo "eth_push_vlan and eth_pop_vlan only)"
+
+echo
+echo "== ipv4-tcp-64 round trip over F flows in turn (callgrind)"
+printf '%6s %7s %7s %7s %9s %9s %7s\n' flows enc+dec vlan /vlan in-xlate \
+       in-vlan /vlan
+for flows in 1 64 4096; do
+    both=$(irs ipv4-tcp-64 round-trip-flows --flows=$flows)
+    in_xlate=$(incl round-trip-flows ipoib_xlate_tx ipoib_xlate_rx)
+    vlan=$(irs ipv4-tcp-64 vlan-flows --flows=$flows)
+    in_vlan=$(incl vlan-flows eth_push_vlan eth_pop_vlan)
+    awk -v f=$flows -v n=$packets -v b=$both -v v=$vlan -v ix=$in_xlate \
+        -v iv=$in_vlan 'BEGIN {
+        printf "%6d %7.0f %7.0f %7.2f %9d %9d %7.2f\n", f, b / n, v / n,
+               b / v, ix, iv, ix / iv
+    }'
+done
