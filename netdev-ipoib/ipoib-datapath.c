@@ -276,6 +276,7 @@ prepare_partition_tx(struct netdev_ipoib *dev, struct ipoib_partition *part,
             dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
             return false;
         }
+        part->bcast_tx_packets++;
         fill_multicast_desc(dev, &part->bcast, r->vif->qpn, p, d);
         ok = true;
     } else if (r->multicast && ipoib_listen_find(&part->listen, &mgid)) {
@@ -292,6 +293,7 @@ prepare_partition_tx(struct netdev_ipoib *dev, struct ipoib_partition *part,
             dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
             return false;
         }
+        le->tx_packets++;
         fill_multicast_desc(dev, &le->group, r->vif->qpn, p, d);
         ok = true;
     } else {
@@ -587,6 +589,27 @@ meta_from_desc(const struct ipoib_rx_desc *d, struct ipoib_rx_meta *m)
     m->dgid = d->dgid;
 }
 
+/* Counts a multicast datagram delivered from group 'mgid' of partition
+ * 'part' (NULL: the port's own), for ipoib/show-groups. */
+static void
+count_group_rx(struct netdev_ipoib *dev, struct ipoib_partition *part,
+               const struct ib_gid *mgid)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ipoib_listen_entry *le;
+
+    if (part && ib_gid_equals(mgid, &part->bcast.mgid)) {
+        part->bcast_rx_packets++;
+    } else if (!part && ib_gid_equals(mgid, &dev->bcast.mgid)) {
+        dev->bcast_rx_packets++;
+    } else {
+        le = ipoib_listen_find(part ? &part->listen : &dev->listen, mgid);
+        if (le) {
+            le->rx_packets++;
+        }
+    }
+}
+
 /* Translates received packet 'p' in place.  Returns true if it is to be
  * delivered to the bridge. */
 static bool
@@ -601,9 +624,9 @@ rx_translate(struct netdev_ipoib *dev, struct dp_packet *p,
     /* The datagram's P_Key names its partition: the port's own, or a
      * VLAN's (VST). */
     struct ipoib_xlate *x = &dev->xlate;
+    struct ipoib_partition *part = NULL;
     if ((d->pkey ^ dev->port_pkey) & ~IB_PKEY_FULL_MEMBER) {
-        struct ipoib_partition *part = ipoib_partition_find_by_pkey(dev,
-                                                                    d->pkey);
+        part = ipoib_partition_find_by_pkey(dev, d->pkey);
         if (!part || part->state != IPOIB_PART_UP) {
             dev->netdev_drops[IPOIB_NDROP_PKEY]++;
             dev->stats.rx_dropped++;
@@ -628,6 +651,9 @@ rx_translate(struct netdev_ipoib *dev, struct dp_packet *p,
     packet_from_buf(p, &buf);
     dev->stats.rx_packets++;
     dev->stats.rx_bytes += buf.len;
+    if (d->multicast) {
+        count_group_rx(dev, part, &d->dgid);
+    }
     return true;
 }
 

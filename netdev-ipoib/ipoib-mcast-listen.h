@@ -58,6 +58,7 @@ struct ipoib_listen_entry {
     struct eth_addr reporters[IPOIB_LISTEN_MAX_REPORTERS];
     uint64_t tx_packets;                /* Sent to the group (as a full
                                          * member). */
+    uint64_t rx_packets;                /* Received from it, delivered. */
 };
 
 struct ipoib_listen_table {

@@ -73,6 +73,8 @@ struct ipoib_partition {
     long long int join_sent;
     long long int last_used;    /* Last frame or VIF seen. */
     uint64_t n_refused;         /* Frames dropped while refused. */
+    uint64_t bcast_tx_packets;  /* Sent to 'bcast', for show-groups. */
+    uint64_t bcast_rx_packets;  /* Received from 'bcast'. */
     struct ipoib_neigh_table neighs;
     struct ipoib_xlate xlate;
     struct ipoib_listen_table listen;   /* Full member, for the VMs. */

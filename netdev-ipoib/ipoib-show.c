@@ -233,12 +233,12 @@ show_listen_group(struct ds *out, const struct netdev_ipoib *dev,
     if (le->untracked) {
         ds_put_cstr(out, ",...");
     }
-    ds_put_format(out, " TX_PACKETS=%"PRIu64"\n", le->tx_packets);
+    ds_put_format(out, " TX_PACKETS=%"PRIu64" RX_PACKETS=%"PRIu64"\n",
+                  le->tx_packets, le->rx_packets);
 }
 
 /* VST: a VLAN's partition has its own broadcast group and the groups its
- * VMs listen to, in its P_Key; their lines start with "VLAN=N".  (The
- * partition's broadcast sends are not counted apart.) */
+ * VMs listen to, in its P_Key; their lines start with "VLAN=N". */
 static size_t
 show_partition_groups(struct ds *out, const struct netdev_ipoib *dev,
                       const struct ipoib_partition *part)
@@ -254,7 +254,8 @@ show_partition_groups(struct ds *out, const struct netdev_ipoib *dev,
     ds_put_format(out, "  VLAN=%"PRIu16, part->vlan);
     format_group(out, &part->bcast.mgid, up ? &part->bcast : NULL, "full",
                  up ? "joined" : "joining");
-    ds_put_cstr(out, " VIFS=all TX_PACKETS=-\n");
+    ds_put_format(out, " VIFS=all TX_PACKETS=%"PRIu64" RX_PACKETS=%"PRIu64
+                  "\n", part->bcast_tx_packets, part->bcast_rx_packets);
     n++;
     HMAP_FOR_EACH (le, node, &part->listen.groups) {
         ds_put_format(out, "  VLAN=%"PRIu16, part->vlan);
@@ -280,8 +281,9 @@ show_port_groups(struct ds *out, struct netdev_ipoib *dev)
         ds_put_char(&groups, ' ');
         format_group(&groups, &dev->bcast.mgid, up ? &dev->bcast : NULL,
                      "full", up ? "joined" : "joining");
-        ds_put_format(&groups, " VIFS=all TX_PACKETS=%"PRIu64"\n",
-                      dev->bcast_tx_packets);
+        ds_put_format(&groups, " VIFS=all TX_PACKETS=%"PRIu64
+                      " RX_PACKETS=%"PRIu64"\n", dev->bcast_tx_packets,
+                      dev->bcast_rx_packets);
         n++;
     }
     IPOIB_LISTEN_FOR_EACH_SAFE (le, &dev->listen) {
@@ -289,14 +291,15 @@ show_port_groups(struct ds *out, struct netdev_ipoib *dev)
         show_listen_group(&groups, dev, le);
         n++;
     }
-    /* Groups the VMs only send to: nobody here listens. */
+    /* Groups the VMs only send to: nobody here listens, nothing is
+     * received. */
     HMAP_FOR_EACH (e, node, &dev->mcast.groups) {
         ds_put_char(&groups, ' ');
         format_group(&groups, &e->mgid,
                      e->state == IPOIB_MCAST_JOINED ? &e->group : NULL,
                      "send-only", mcast_state_name(e->state));
-        ds_put_format(&groups, " VIFS=- TX_PACKETS=%"PRIu64"\n",
-                      e->tx_packets);
+        ds_put_format(&groups, " VIFS=- TX_PACKETS=%"PRIu64
+                      " RX_PACKETS=-\n", e->tx_packets);
         n++;
     }
     HMAP_FOR_EACH (part, node, &dev->partitions) {

@@ -129,6 +129,7 @@ struct netdev_ipoib {
     uint64_t n_announcements OVS_GUARDED;   /* ARPs and NAs sent. */
     uint64_t bcast_tx_packets OVS_GUARDED;  /* Sent to the broadcast group,
                                              * for ipoib/show-groups. */
+    uint64_t bcast_rx_packets OVS_GUARDED;  /* Received from it. */
 
     /* The datapath port each learned VIF was first seen on (struct
      * ipoib_learned_port): its MAC is refused from any other port. */

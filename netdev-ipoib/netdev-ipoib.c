@@ -1184,6 +1184,28 @@ netdev_ipoib_get_custom_stats(const struct netdev *netdev,
                            ps.rx_dropped_overrun);
         add_custom_counter(cs, &allocated, "port_", "tx_dropped",
                            ps.tx_dropped);
+        add_custom_counter(cs, &allocated, "port_", "rx_errors",
+                           ps.rx_errors);
+        add_custom_counter(cs, &allocated, "port_", "tx_errors",
+                           ps.tx_errors);
+        add_custom_counter(cs, &allocated, "port_", "ah_hits", ps.ah_hits);
+        add_custom_counter(cs, &allocated, "port_", "ah_misses",
+                           ps.ah_misses);
+        add_custom_counter(cs, &allocated, "port_", "ah_evictions",
+                           ps.ah_evictions);
+        add_custom_counter(cs, &allocated, "port_", "ah_failures",
+                           ps.ah_failures);
+        /* The port's own totals, apart from the netdev's: they include
+         * datagrams that the translation then drops, and not frames that
+         * never reached the port. */
+        add_custom_counter(cs, &allocated, "port_", "rx_packets",
+                           ps.rx_packets);
+        add_custom_counter(cs, &allocated, "port_", "rx_bytes",
+                           ps.rx_bytes);
+        add_custom_counter(cs, &allocated, "port_", "tx_packets",
+                           ps.tx_packets);
+        add_custom_counter(cs, &allocated, "port_", "tx_bytes",
+                           ps.tx_bytes);
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;

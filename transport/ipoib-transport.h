@@ -174,7 +174,17 @@ struct ipoib_port_stats {
     uint64_t rx_dropped_qkey;       /* Q_Key violation. */
     uint64_t rx_dropped_mtu;        /* Longer than the port's MTU. */
     uint64_t rx_dropped_overrun;    /* Receive queue full. */
+    uint64_t rx_errors;             /* Receive completions with an error
+                                     * status (verbs; 0 for "sim"). */
     uint64_t tx_dropped;            /* Could not be sent (no path, full). */
+    uint64_t tx_errors;             /* Send completions with an error
+                                     * status (verbs). */
+
+    /* Address handles (verbs; 0 for "sim"): sends that found one cached
+     * (hits) or had to make one (misses); of the latter, those that
+     * evicted the least recently used one and those that could not make
+     * one (failures: the send is dropped). */
+    uint64_t ah_hits, ah_misses, ah_evictions, ah_failures;
 };
 
 struct ipoib_transport_class {

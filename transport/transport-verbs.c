@@ -290,6 +290,10 @@ verbs_port_close_dev(struct ipoib_port *port)
     verbs_qp_destroy_all(port);
     ovs_mutex_lock(&port->rx_mutex);
     ovs_mutex_lock(&port->tx_mutex);
+    port->ah_closed.hits += dev->ahs.n_hits;
+    port->ah_closed.misses += dev->ahs.n_misses;
+    port->ah_closed.evictions += dev->ahs.n_evictions;
+    port->ah_closed.failures += dev->ahs.n_failures;
     port->dev = NULL;
     port->active = false;
     ovs_mutex_unlock(&port->tx_mutex);
@@ -751,7 +755,20 @@ verbs_get_stats(struct ipoib_port *port, struct ipoib_port_stats *stats)
     stats->tx_bytes = ipoib_counter_get(&c->tx_bytes);
     stats->rx_dropped_no_qp = ipoib_counter_get(&c->rx_dropped_no_qp);
     stats->rx_dropped_mtu = ipoib_counter_get(&c->rx_dropped_mtu);
+    stats->rx_errors = ipoib_counter_get(&c->rx_errors);
     stats->tx_dropped = ipoib_counter_get(&c->tx_dropped);
+    stats->tx_errors = ipoib_counter_get(&c->tx_errors);
+
+    /* The open device's cache, which senders update under tx_mutex. */
+    ovs_mutex_lock(&port->tx_mutex);
+    const struct verbs_ah_cache *ahs = port->dev ? &port->dev->ahs : NULL;
+    stats->ah_hits = port->ah_closed.hits + (ahs ? ahs->n_hits : 0);
+    stats->ah_misses = port->ah_closed.misses + (ahs ? ahs->n_misses : 0);
+    stats->ah_evictions = (port->ah_closed.evictions
+                           + (ahs ? ahs->n_evictions : 0));
+    stats->ah_failures = (port->ah_closed.failures
+                          + (ahs ? ahs->n_failures : 0));
+    ovs_mutex_unlock(&port->tx_mutex);
 }
 
 static int

@@ -87,6 +87,7 @@ verbs_tx_poll(struct verbs_dev *dev, struct ipoib_port *port)
                 VLOG_WARN_RL(&rl, "%s: send on QP 0x%06"PRIx32" failed: %s",
                              port->name, wcs[i].qp_num,
                              ibv_wc_status_str(wcs[i].status));
+                ipoib_counter_inc(&port->counters.tx_errors, 1);
             }
             slot_release(dev, port, idx);
         }

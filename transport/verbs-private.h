@@ -128,6 +128,13 @@ struct verbs_counters {
     atomic_uint64_t rx_dropped_mtu;
     atomic_uint64_t rx_errors;
     atomic_uint64_t tx_dropped;
+    atomic_uint64_t tx_errors;
+};
+
+/* The address handle cache counters of devices closed before, so that the
+ * port's totals do not go back when the device is opened again. */
+struct verbs_ah_totals {
+    uint64_t hits, misses, evictions, failures;
 };
 
 #define VERBS_MAX_REQUESTS 1024
@@ -185,6 +192,7 @@ struct ipoib_port {
     struct ovs_mutex tx_mutex;
     struct hmap qps;
     struct verbs_counters counters;
+    struct verbs_ah_totals ah_closed;   /* tx_mutex. */
     uint16_t lid;                   /* For the data path (tx_mutex). */
     uint32_t tx_mtu;                /* Active MTU, for the data path. */
     bool active;
