@@ -20,7 +20,8 @@ TESTSUITE_AT = \
 	tests/ipoib-verbs.at \
 	tests/ipoib-fakeverbs.at \
 	tests/ipoib-dhcp.at \
-	tests/ipoib-native.at
+	tests/ipoib-native.at \
+	tests/ipoib-sim-qp-table.at
 
 OVS_TESTSUITE_DEPS = \
 	$(OVS_SRCDIR)/tests/ovs-macros.at \

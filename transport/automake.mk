@@ -22,6 +22,8 @@ transport_libtransport_a_SOURCES = \
 	transport/ipoib-event-queue.h \
 	transport/ipoib-transport.c \
 	transport/ipoib-transport.h \
+	transport/sim-qp-table.c \
+	transport/sim-qp-table.h \
 	transport/transport-sim.c
 
 # The SA client (PathRecord, MCMemberRecord over libibumad), for the verbs
@@ -61,3 +63,8 @@ tests_test_verbs_logic_SOURCES = tests/test-verbs-logic.c
 tests_test_verbs_logic_LDADD = transport/libtransport.a lib/libipoib.a \
 	$(OVS_LIBS) $(RDMA_LIBS)
 endif
+
+# The simulated HCA's QP table (tests/ipoib-sim-qp-table.at).
+check_PROGRAMS += tests/test-sim-qp-table
+tests_test_sim_qp_table_SOURCES = tests/test-sim-qp-table.c
+tests_test_sim_qp_table_LDADD = transport/libtransport.a $(OVS_LIBS)

@@ -23,7 +23,7 @@
  *
  * Threads: the control functions run in one thread and publish what the
  * data path needs through RCU: an immutable "view" of the port (LID, GID,
- * P_Key table and the shared memory mapping), a cmap of QPs and an
+ * P_Key table and the shared memory mapping), a table of QPs and an
  * immutable table of multicast attachments.  send() may run in several
  * threads at once; recv()/recv_wait() in one at a time. */
 
@@ -52,6 +52,7 @@
 #include "timeval.h"
 #include "transport/ipoib-counter.h"
 #include "transport/ipoib-event-queue.h"
+#include "transport/sim-qp-table.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(transport_sim);
@@ -85,14 +86,6 @@ struct sim_view {
     int n_pkeys;
     uint16_t pkeys[IPOIB_MAX_PKEYS];
     uint16_t pkey_mtu[IPOIB_MAX_PKEYS];
-};
-
-struct sim_qp {
-    struct cmap_node node;      /* In ipoib_port's 'qps', by qpn. */
-    uint32_t qpn;
-    uint16_t pkey;              /* From the table: with membership bit. */
-    int pkey_idx;
-    uint32_t qkey;
 };
 
 struct sim_attachment {
@@ -153,7 +146,7 @@ struct ipoib_port {
     /* Shared with the data path. */
     OVSRCU_TYPE(struct sim_view *) view;
     OVSRCU_TYPE(struct sim_attach_table *) attachments;
-    struct cmap qps;
+    struct sim_qp_table qps;
     int tx_wake_sock;
     struct sim_counters counters;
 
@@ -257,17 +250,10 @@ get_attachments(const struct ipoib_port *port)
 
 /* QPs. */
 
-static struct sim_qp *
-find_qp(const struct ipoib_port *port, uint32_t qpn)
+static bool
+find_qp(const struct ipoib_port *port, uint32_t qpn, struct sim_qp *qp)
 {
-    struct sim_qp *qp;
-
-    CMAP_FOR_EACH_WITH_HASH (qp, node, hash_int(qpn, 0), &port->qps) {
-        if (qp->qpn == qpn) {
-            return qp;
-        }
-    }
-    return NULL;
+    return sim_qp_table_find(&port->qps, qpn, qp);
 }
 
 /* Destroys every QP and attachment: what a port loses in a DOWN/ACTIVE
@@ -275,12 +261,7 @@ find_qp(const struct ipoib_port *port, uint32_t qpn)
 static void
 destroy_all_qps(struct ipoib_port *port)
 {
-    struct sim_qp *qp;
-
-    CMAP_FOR_EACH (qp, node, &port->qps) {
-        cmap_remove(&port->qps, &qp->node, hash_int(qp->qpn, 0));
-        ovsrcu_postpone(free, qp);
-    }
+    sim_qp_table_clear(&port->qps);
     set_attachments(port, NULL);
 }
 
@@ -650,7 +631,7 @@ publish_counters(struct ipoib_port *port)
     }
     c = fabric_shm_counters(&view->map->shm, view->idx);
     atomic_store_relaxed(&c->generation, view->generation);
-    atomic_store_relaxed(&c->n_qps, cmap_count(&port->qps));
+    atomic_store_relaxed(&c->n_qps, sim_qp_table_count(&port->qps));
     atomic_store_relaxed(&c->rx_packets, ipoib_counter_get(&mine->rx_packets));
     atomic_store_relaxed(&c->rx_bytes, ipoib_counter_get(&mine->rx_bytes));
     atomic_store_relaxed(&c->tx_packets, ipoib_counter_get(&mine->tx_packets));
@@ -698,7 +679,7 @@ sim_open(const struct ipoib_port_config *cfg, struct ipoib_port **portp)
     port->tx_wake_sock = sock;
     ovsrcu_init(&port->view, NULL);
     ovsrcu_init(&port->attachments, NULL);
-    cmap_init(&port->qps);
+    sim_qp_table_init(&port->qps);
 
     /* Try once right away, so that a running fabric is seen at once. */
     try_connect(port);
@@ -715,7 +696,7 @@ sim_close(struct ipoib_port *port)
     }
     publish_counters(port);     /* The daemon keeps totals of ports gone. */
     sim_disconnect(port, false);
-    cmap_destroy(&port->qps);
+    sim_qp_table_destroy(&port->qps);
     close(port->tx_wake_sock);
     free(port->name);
     free(port->socket_path);
@@ -802,19 +783,12 @@ view_find_pkey(const struct sim_view *view, uint16_t pkey)
     return ib_pkey_table_find(view->pkeys, view->n_pkeys, pkey);
 }
 
-static bool
-qpn_in_use(const struct ipoib_port *port, uint32_t qpn)
-{
-    return find_qp(port, qpn) != NULL;
-}
-
 static int
 sim_create_qp(struct ipoib_port *port, uint16_t pkey, uint32_t qkey,
               uint32_t *qpnp)
 {
     struct sim_view *view = ovsrcu_get_protected(struct sim_view *,
                                                  &port->view);
-    struct sim_qp *qp;
     int pkey_idx;
 
     if (!view) {
@@ -824,25 +798,26 @@ sim_create_qp(struct ipoib_port *port, uint16_t pkey, uint32_t qkey,
     if (pkey_idx < 0) {
         return EINVAL;
     }
-    if (cmap_count(&port->qps) >= MAX_QPS) {
+    if (sim_qp_table_count(&port->qps) >= MAX_QPS) {
         return ENOSPC;
     }
 
     /* Numbers are not reused soon, so that a stale one held by a sender
-     * finds no QP rather than the wrong one. */
+     * finds no QP rather than the wrong one; a number whose table slot is
+     * taken is skipped, which keeps lookups a single array access. */
     do {
         *qpnp = port->next_qpn++;
         if (port->next_qpn >= IB_MULTICAST_QPN) {
             port->next_qpn = FIRST_QPN;
         }
-    } while (qpn_in_use(port, *qpnp));
+    } while (!sim_qp_table_qpn_usable(&port->qps, *qpnp));
 
-    qp = xzalloc(sizeof *qp);
-    qp->qpn = *qpnp;
-    qp->pkey = view->pkeys[pkey_idx];
-    qp->pkey_idx = pkey_idx;
-    qp->qkey = qkey;
-    cmap_insert(&port->qps, &qp->node, hash_int(qp->qpn, 0));
+    struct sim_qp qp = {
+        .qpn = *qpnp,
+        .pkey = view->pkeys[pkey_idx],
+        .qkey = qkey,
+    };
+    sim_qp_table_insert(&port->qps, &qp);
     return 0;
 }
 
@@ -881,11 +856,7 @@ rebuild_attachments(struct ipoib_port *port, uint32_t qpn,
 static void
 sim_destroy_qp(struct ipoib_port *port, uint32_t qpn)
 {
-    struct sim_qp *qp = find_qp(port, qpn);
-
-    if (qp) {
-        cmap_remove(&port->qps, &qp->node, hash_int(qpn, 0));
-        ovsrcu_postpone(free, qp);
+    if (sim_qp_table_remove(&port->qps, qpn)) {
         rebuild_attachments(port, qpn, NULL, NULL);
     }
 }
@@ -902,8 +873,9 @@ sim_attach_mcast(struct ipoib_port *port, uint32_t qpn,
 {
     const struct sim_attach_table *table = get_attachments(port);
     struct sim_attachment add;
+    struct sim_qp qp;
 
-    if (!find_qp(port, qpn) || !is_mlid(mlid)
+    if (!find_qp(port, qpn, &qp) || !is_mlid(mlid)
         || !ib_gid_is_multicast(mgid)) {
         return EINVAL;
     }
@@ -1016,10 +988,11 @@ build_meta(const struct ipoib_port *port, const struct sim_view *view,
            const struct ipoib_tx_desc *desc, struct fabric_pkt_meta *meta,
            uint32_t *max_len)
 {
-    const struct sim_qp *qp = find_qp(port, desc->src_qpn);
+    struct sim_qp qp;
     int pkey_idx;
 
-    if (!qp || desc->len > FABRIC_SLOT_DATA || !desc->dlid
+    if (!find_qp(port, desc->src_qpn, &qp) || desc->len > FABRIC_SLOT_DATA
+        || !desc->dlid
         || (desc->len && !desc->data)) {
         return false;
     }
@@ -1030,10 +1003,10 @@ build_meta(const struct ipoib_port *port, const struct sim_view *view,
 
     memset(meta, 0, sizeof *meta);
     meta->len = desc->len;
-    meta->sqpn = qp->qpn;
+    meta->sqpn = qp.qpn;
     meta->dqpn = desc->dqpn & IB_QPN_MASK;
     /* A Q_Key with the high bit set means "use the QP's own". */
-    meta->qkey = desc->qkey & 0x80000000 ? qp->qkey : desc->qkey;
+    meta->qkey = desc->qkey & 0x80000000 ? qp.qkey : desc->qkey;
     meta->slid = view->lid;
     meta->dlid = desc->dlid;
     meta->pkey = view->pkeys[pkey_idx];
@@ -1149,6 +1122,12 @@ sim_send(struct ipoib_port *port, const struct ipoib_tx_desc *descs, int n)
     capture = atomic_load_explicit(&fabric_shm_hdr(&view->map->shm)->capture,
                                    memory_order_relaxed) != 0;
 
+    /* A batch's packets come from many VIFs: fetch their QPs together
+     * rather than one cache miss after another. */
+    for (int i = 0; i < n; i++) {
+        sim_qp_table_prefetch(&port->qps, descs[i].src_qpn);
+    }
+
     uint32_t hca = fabric_shm_hdr(&view->map->shm)->hca_offloads;
     int n_datagrams = 0;
     for (int i = 0; i < n; i++) {
@@ -1226,27 +1205,27 @@ fill_rx_desc(struct ipoib_rx_desc *desc, const struct sim_qp *qp,
     desc->csum_ok = (meta->flags & FABRIC_PKT_F_CSUM_OK) != 0;
 }
 
-/* Offers the packet to QP 'qpn'.  Returns true if it filled '*desc'. */
+/* Offers the packet to QP 'qpn'.  Returns true if it filled '*desc'
+ * (counted by the caller, once per batch: a locked add per packet costs
+ * more than the lookup). */
 static bool
 offer_to_qp(struct ipoib_port *port, const struct sim_view *view,
             uint32_t qpn, const struct fabric_pkt_meta *meta,
             const uint8_t *data, struct ipoib_rx_desc *desc)
 {
-    const struct sim_qp *qp = find_qp(port, qpn);
+    struct sim_qp qp;
     atomic_uint64_t *drop;
 
-    if (!qp) {
+    if (!find_qp(port, qpn, &qp)) {
         ipoib_counter_inc(&port->counters.rx_dropped_no_qp, 1);
         return false;
     }
-    drop = check_rx(port, view, qp, meta, desc);
+    drop = check_rx(port, view, &qp, meta, desc);
     if (drop) {
         ipoib_counter_inc(drop, 1);
         return false;
     }
-    fill_rx_desc(desc, qp, meta, data);
-    ipoib_counter_inc(&port->counters.rx_packets, 1);
-    ipoib_counter_inc(&port->counters.rx_bytes, meta->len);
+    fill_rx_desc(desc, &qp, meta, data);
     return true;
 }
 
@@ -1283,6 +1262,21 @@ fan_out(struct ipoib_port *port, const struct sim_view *view,
     }
     *done = true;
     return n_filled;
+}
+
+/* Counts the 'n' datagrams received into 'descs'. */
+static void
+count_rx(struct ipoib_port *port, const struct ipoib_rx_desc *descs, int n)
+{
+    uint64_t n_bytes = 0;
+
+    for (int i = 0; i < n; i++) {
+        n_bytes += descs[i].len;
+    }
+    if (n) {
+        ipoib_counter_inc(&port->counters.rx_packets, n);
+        ipoib_counter_inc(&port->counters.rx_bytes, n_bytes);
+    }
 }
 
 static void
@@ -1344,6 +1338,7 @@ sim_recv(struct ipoib_port *port, struct ipoib_rx_desc *descs, int n)
         port->fanout_pos = 0;
         port->fanout_matched = false;
     }
+    count_rx(port, descs, n_filled);
     return n_filled;
 }
 

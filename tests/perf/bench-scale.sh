@@ -18,13 +18,14 @@
 #
 #   tests/perf/bench-scale.sh [BUILDDIR] [-- BENCH-OPTIONS] [VIF-COUNTS]
 #
-# Starts a private ipoib-fabricd with 128 partitions (P_Keys 0x8001 to
-# 0x8080 besides the default one), runs bench-scale on it for 1, 64, 1024
-# and 4096 VIFs (or the counts given), and prints its table.  Environment:
-# SECONDS_PER_RUN (default 1), ROUNDS (default 5), VLANS (default 0: all
-# VIFs untagged).  VLANS=128 spreads port A's VIFs over VLANs 1-128, but the
-# traffic phase does not support it yet: port B's one VIF is untagged, so it
-# never hears tagged VIFs (the run stops with "B saw 0 of N ARP requests").
+# Starts a private ipoib-fabricd with 128 partitions (the default one and
+# P_Keys 0x8001 to 0x807f: an HCA port's P_Key table has 128 entries), runs
+# bench-scale on it for 1, 64, 1024 and 4096 VIFs (or the counts given), and
+# prints its table.  Environment: SECONDS_PER_RUN (default 1), ROUNDS
+# (default 5), VLANS (default 0: all VIFs untagged).  VLANS=127 spreads
+# port A's VIFs over VLANs 1-127 (VST: VLAN N is the partition of P_Key
+# 0x8000 | N), and port B gets one VIF per VLAN, so that the ports use all
+# 128 partitions.
 
 set -e
 
@@ -52,7 +53,7 @@ trap cleanup EXIT INT TERM
 {
     echo "Default=0x7fff, ipoib, mtu=4 : ALL=full;"
     i=1
-    while test $i -le 128; do
+    while test $i -le 127; do
         printf 'vlan%d=0x%04x, ipoib, mtu=4 : ALL=full;\n' $i $i
         i=$((i + 1))
     done
