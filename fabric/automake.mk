@@ -22,6 +22,8 @@ fabric_libfabric_a_SOURCES = \
 	fabric/fabric-capture.h \
 	fabric/fabric-deliver.c \
 	fabric/fabric-deliver.h \
+	fabric/fabric-lso.c \
+	fabric/fabric-lso.h \
 	fabric/fabric-partitions.c \
 	fabric/fabric-partitions.h \
 	fabric/fabric-proto.c \

@@ -166,6 +166,47 @@ deliver_multicast(const struct fabric_shm *shm, int wake_sock,
 }
 
 enum fabric_deliver_result
+fabric_deliver_claim(const struct fabric_shm *shm,
+                     const struct fabric_pkt_meta *meta, uint32_t max_len,
+                     struct fabric_deliver_slot *ds)
+{
+    struct route route;
+
+    if (meta->len > FABRIC_SLOT_DATA) {
+        return FABRIC_DROP_MTU;
+    }
+    if (meta->flags & FABRIC_PKT_F_MCAST
+        || !fabric_lid_to_port(shm, meta->dlid, &ds->idx)
+        || !read_route(shm, ds->idx, &route)
+        || route.state != FABRIC_SHM_PORT_ACTIVE) {
+        return FABRIC_DROP_NO_DEST;
+    }
+    if (meta->len > MIN(max_len, route.mtu)) {
+        return FABRIC_DROP_MTU;
+    }
+    ds->generation = route.generation;
+    ds->ring = fabric_ring_ref(shm, ds->idx);
+    ds->slot = fabric_ring_claim(&ds->ring, &ds->pos);
+    return ds->slot ? FABRIC_DELIVERED : FABRIC_DROP_FULL;
+}
+
+bool
+fabric_deliver_commit(const struct fabric_shm *shm, int wake_sock,
+                      struct fabric_deliver_slot *ds,
+                      const struct fabric_pkt_meta *meta)
+{
+    bool wake;
+
+    if (fabric_ring_publish(&ds->ring, ds->slot, ds->pos, meta, &wake)) {
+        return false;
+    }
+    if (wake) {
+        fabric_wake(shm, wake_sock, ds->idx, ds->generation);
+    }
+    return true;
+}
+
+enum fabric_deliver_result
 fabric_deliver(const struct fabric_shm *shm, int wake_sock,
                const struct fabric_pkt_meta *meta, const void *data,
                uint32_t max_len)

@@ -22,6 +22,7 @@
  * receivers that sleep.  Used by clients for every packet they send and by
  * the daemon for packets it captured first. */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "fabric/fabric-ring.h"
 #include "fabric/fabric-shm.h"
@@ -43,6 +44,27 @@ enum fabric_deliver_result fabric_deliver(const struct fabric_shm *,
                                           const struct fabric_pkt_meta *,
                                           const void *data,
                                           uint32_t max_len);
+
+/* Unicast delivery in two steps, for a sender that writes the payload
+ * straight into the destination's ring: fabric_deliver_claim() checks
+ * 'meta' as fabric_deliver() does (its 'len' is the payload to come) and
+ * claims a slot, whose 'slot->data' the caller fills; then
+ * fabric_deliver_commit() publishes it with 'meta' and wakes the receiver
+ * if it sleeps.  Returns FABRIC_DELIVERED if a slot was claimed. */
+struct fabric_deliver_slot {
+    struct fabric_ring_ref ring;
+    struct fabric_ring_slot *slot;
+    uint64_t pos;
+    uint32_t idx;
+    uint32_t generation;
+};
+
+enum fabric_deliver_result fabric_deliver_claim(
+    const struct fabric_shm *, const struct fabric_pkt_meta *,
+    uint32_t max_len, struct fabric_deliver_slot *);
+bool fabric_deliver_commit(const struct fabric_shm *, int wake_sock,
+                           struct fabric_deliver_slot *,
+                           const struct fabric_pkt_meta *);
 
 /* Wakes the consumer of ring 'idx', whose port has 'generation'. */
 void fabric_wake(const struct fabric_shm *, int wake_sock, uint32_t idx,

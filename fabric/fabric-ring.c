@@ -99,27 +99,29 @@ claim_position(const struct fabric_ring_ref *ref, uint64_t *posp)
     return false;
 }
 
+struct fabric_ring_slot *
+fabric_ring_claim(const struct fabric_ring_ref *ref, uint64_t *pos)
+{
+    uint64_t orig;
+
+    if (!claim_position(ref, pos)) {
+        atomic_add_explicit(&ref->ring->overruns, 1, &orig,
+                            memory_order_relaxed);
+        return NULL;
+    }
+    return slot_at(ref, *pos);
+}
+
 int
-fabric_ring_enqueue(const struct fabric_ring_ref *ref,
-                    const struct fabric_pkt_meta *meta, const void *data,
-                    bool *wake)
+fabric_ring_publish(const struct fabric_ring_ref *ref,
+                    struct fabric_ring_slot *slot, uint64_t pos,
+                    const struct fabric_pkt_meta *meta, bool *wake)
 {
     struct fabric_ring *ring = ref->ring;
-    struct fabric_ring_slot *slot;
-    uint64_t orig, pos, expected;
+    uint64_t orig, expected;
 
     *wake = false;
-    if (meta->len > FABRIC_SLOT_DATA) {
-        return EINVAL;
-    }
-    if (!claim_position(ref, &pos)) {
-        atomic_add_explicit(&ring->overruns, 1, &orig, memory_order_relaxed);
-        return ENOBUFS;
-    }
-
-    slot = slot_at(ref, pos);
     slot->meta = *meta;
-    memcpy(slot->data, data, meta->len);
 
     /* Publish.  A compare-and-swap, not a store: if we took so long that
      * the consumer gave up on this slot, the slot is no longer ours. */
@@ -141,6 +143,26 @@ fabric_ring_enqueue(const struct fabric_ring_ref *ref,
         *wake = was != 0;
     }
     return 0;
+}
+
+int
+fabric_ring_enqueue(const struct fabric_ring_ref *ref,
+                    const struct fabric_pkt_meta *meta, const void *data,
+                    bool *wake)
+{
+    struct fabric_ring_slot *slot;
+    uint64_t pos;
+
+    *wake = false;
+    if (meta->len > FABRIC_SLOT_DATA) {
+        return EINVAL;
+    }
+    slot = fabric_ring_claim(ref, &pos);
+    if (!slot) {
+        return ENOBUFS;
+    }
+    memcpy(slot->data, data, meta->len);
+    return fabric_ring_publish(ref, slot, pos, meta, wake);
 }
 
 /* Gives up on the slot at 'pos', claimed by a producer that never filled

@@ -106,6 +106,19 @@ int fabric_ring_enqueue(const struct fabric_ring_ref *,
                         const struct fabric_pkt_meta *, const void *data,
                         bool *wake);
 
+/* The same in two steps, for a producer that writes a packet straight into
+ * its slot (the simulated HCA's LSO writes each segment there, sparing a
+ * copy): fabric_ring_claim() returns a slot whose 'data' the caller fills
+ * (FABRIC_SLOT_DATA bytes), or NULL if the ring is full (counted in
+ * 'overruns'); fabric_ring_publish() must follow soon (the consumer skips a
+ * slot claimed for FABRIC_RING_STALL_MS) and returns as
+ * fabric_ring_enqueue() does. */
+struct fabric_ring_slot *fabric_ring_claim(const struct fabric_ring_ref *,
+                                           uint64_t *pos);
+int fabric_ring_publish(const struct fabric_ring_ref *,
+                        struct fabric_ring_slot *, uint64_t pos,
+                        const struct fabric_pkt_meta *, bool *wake);
+
 /* Consumer side.  fabric_ring_peek() returns the next filled slot or NULL;
  * the slot stays owned by the consumer until fabric_ring_release().
  * '*stall_start' is the consumer's own memory of when it first saw the

@@ -76,6 +76,17 @@ ipoib_tso_max_seg_len(const struct ipoib_tso_plan *plan)
     return plan->hdr_len + plan->mss;
 }
 
+/* The length of segment 'idx' (0 <= idx < plan->n_segs), headers
+ * included: what ipoib_tso_segment() will return for it. */
+static inline size_t
+ipoib_tso_seg_len(const struct ipoib_tso_plan *plan, int idx)
+{
+    size_t ofs = (size_t) idx * plan->mss;
+    size_t left = plan->payload_len - ofs;
+
+    return plan->hdr_len + (left < plan->mss ? left : plan->mss);
+}
+
 /* Writes segment 'idx' (0 <= idx < plan->n_segs) of 'frame' to 'out',
  * which has room for ipoib_tso_max_seg_len() bytes, and returns its
  * length. */

@@ -666,6 +666,65 @@ rxq_refill(struct netdev_rxq_ipoib *rx, size_t size)
     }
 }
 
+/* Datagrams one receive call takes from the transport at most, in batches
+ * of up to NETDEV_MAX_BURST: enough for several 64 KiB sends (33 datagrams
+ * each at IPoIB MTU 2044), so that coalescing makes one packet of each. */
+#define IPOIB_RX_BUDGET (8 * NETDEV_MAX_BURST)
+
+/* Takes up to 'want' datagrams from the transport into spare buffers,
+ * translates them and hands those for the bridge to 'gro'.  Returns the
+ * number of datagrams taken. */
+static int
+rxq_pull(struct netdev_rxq_ipoib *rx, struct netdev_ipoib *dev,
+         const struct ipoib_transport_class *tclass, struct ipoib_port *port,
+         size_t size, int want, long long int now,
+         struct ipoib_offload_rx *gro)
+{
+    struct ipoib_rx_desc descs[NETDEV_MAX_BURST];
+    struct dp_packet *got[NETDEV_MAX_BURST];
+    int n, n_ok = 0;
+
+    rxq_refill(rx, size);
+    for (int i = 0; i < want; i++) {
+        struct dp_packet *p = rx->spare[rx->n_spare - 1 - i];
+        descs[i].buf = dp_packet_data(p);
+        descs[i].buf_size = dp_packet_tailroom(p) - IPOIB_XLATE_TAILROOM;
+    }
+    n = tclass->recv(port, descs, want);
+    if (n <= 0) {
+        return 0;
+    }
+    /* The filled buffers leave the spares first, so that those recycled
+     * below (dropped, or merged away) have room to go back. */
+    for (int i = 0; i < n; i++) {
+        got[i] = rx->spare[rx->n_spare - 1 - i];
+    }
+    rx->n_spare -= n;
+
+    ovs_mutex_lock(&dev->mutex);
+    for (int i = 0; i < n; i++) {
+        struct dp_packet *p = got[i];
+
+        dp_packet_set_size(p, descs[i].len);
+        if (rx_translate(dev, p, &descs[i], now)) {
+            ipoib_offload_rx_mark(&dev->offload, p, descs[i].csum_ok);
+            got[n_ok++] = p;
+        } else {
+            /* Back to an empty buffer, to be used again. */
+            dp_packet_set_data(p, (char *) dp_packet_base(p)
+                               + IPOIB_RX_HEADROOM);
+            dp_packet_set_size(p, 0);
+            rx->spare[rx->n_spare++] = p;
+        }
+    }
+    ovs_mutex_unlock(&dev->mutex);
+
+    for (int i = 0; i < n_ok; i++) {
+        ipoib_offload_rx_add(gro, got[i]);
+    }
+    return n;
+}
+
 int
 netdev_ipoib_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
                       int *qfill)
@@ -673,9 +732,8 @@ netdev_ipoib_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
     struct netdev_rxq_ipoib *rx = CONTAINER_OF(rxq_, struct netdev_rxq_ipoib,
                                                up);
     struct netdev_ipoib *dev = netdev_ipoib_cast(rx->up.netdev);
-    struct ipoib_rx_desc descs[NETDEV_MAX_BURST];
     long long int now = time_msec();
-    int n;
+    struct ipoib_offload_rx gro;
 
     if (qfill) {
         *qfill = 0;
@@ -691,46 +749,23 @@ netdev_ipoib_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch,
     struct ipoib_port *port = dev->port;
     ovs_mutex_unlock(&dev->mutex);
 
-    rxq_refill(rx, size);
-    for (int i = 0; i < NETDEV_MAX_BURST; i++) {
-        struct dp_packet *p = rx->spare[rx->n_spare - 1 - i];
-        descs[i].buf = dp_packet_data(p);
-        descs[i].buf_size = dp_packet_tailroom(p) - IPOIB_XLATE_TAILROOM;
-    }
-    n = tclass->recv(port, descs, NETDEV_MAX_BURST);
-    if (n <= 0) {
-        return EAGAIN;
-    }
-
-    dp_packet_batch_init(batch);
-    ovs_mutex_lock(&dev->mutex);
-    for (int i = 0; i < n; i++) {
-        struct dp_packet *p = rx->spare[rx->n_spare - 1 - i];
-
-        dp_packet_set_size(p, descs[i].len);
-        if (rx_translate(dev, p, &descs[i], now)) {
-            ipoib_offload_rx_mark(&dev->offload, p, descs[i].csum_ok);
-            dp_packet_batch_add(batch, p);
-            rx->spare[rx->n_spare - 1 - i] = NULL;
-        } else {
-            /* Back to an empty buffer, to be used again. */
-            dp_packet_set_data(p, (char *) dp_packet_base(p)
-                               + IPOIB_RX_HEADROOM);
-            dp_packet_set_size(p, 0);
+    /* Several transport batches while coalescing has room: without
+     * userspace TSO every datagram takes a place in the batch, so this is
+     * one pull of NETDEV_MAX_BURST. */
+    ipoib_offload_rx_begin(&gro, &dev->offload, batch, rx->spare,
+                           &rx->n_spare, NETDEV_MAX_BURST, IPOIB_RX_HEADROOM);
+    for (int budget = IPOIB_RX_BUDGET; budget > 0;) {
+        int want = MIN(budget, ipoib_offload_rx_room(&gro));
+        if (want <= 0) {
+            break;
         }
-    }
-    ovs_mutex_unlock(&dev->mutex);
-
-    /* Close the gaps that delivered packets left among the spares. */
-    int kept = 0;
-    for (int i = 0; i < rx->n_spare; i++) {
-        if (rx->spare[i]) {
-            rx->spare[kept++] = rx->spare[i];
+        int n = rxq_pull(rx, dev, tclass, port, size, want, now, &gro);
+        if (n < want) {
+            break;              /* The receive queue is empty. */
         }
+        budget -= n;
     }
-    rx->n_spare = kept;
-    ipoib_offload_rx_batch(&dev->offload, batch, rx->spare, &rx->n_spare,
-                           NETDEV_MAX_BURST, IPOIB_RX_HEADROOM);
+    ipoib_offload_rx_end(&gro);
 
     if (dp_packet_batch_is_empty(batch)) {
         return EAGAIN;

@@ -15,17 +15,25 @@
  */
 #include <config.h>
 #include "netdev-ipoib/ipoib-offload.h"
+#include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "dp-packet.h"
 #include "fabric/fabric-shm.h"
 #include "lib/ipoib-gro.h"
 #include "lib/ipoib-tso.h"
 #include "lib/ipoib-xlate.h"
 #include "netdev-provider.h"
+#include "openvswitch/vlog.h"
+#include "ovs-thread.h"
 #include "packets.h"
 #include "transport/ipoib-transport.h"
 #include "userspace-tso.h"
 #include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(ipoib_offload);
 
 /* Software segments are made this many at a time, each in a scratch slot
  * of the largest IB MTU. */
@@ -57,6 +65,35 @@ count(struct ipoib_offload *o, int counter, uint64_t n)
     }
 }
 
+/* Coalesced packets are allocated here, 64 KiB each, and freed by OVS once
+ * sent, hundreds of times a second per flow.  glibc gives the top of its
+ * heap back to the kernel whenever more than M_TRIM_THRESHOLD (128 KiB by
+ * default) of it is free, so that every few packets it shrank the heap and
+ * the next allocation grew it again, touching fresh zeroed pages: about 8000
+ * page faults and 400 brk() calls a second in a receiving vswitchd at
+ * 1 Gbit/s (perf stat; tests/perf/RESULTS.md).  A larger threshold keeps
+ * those pages in the heap.  The setting is the process's: an administrator's
+ * own MALLOC_TRIM_THRESHOLD_ wins. */
+#define GRO_TRIM_THRESHOLD (64 * 1024 * 1024)
+
+static void
+keep_heap_for_gro(void)
+{
+#ifdef __GLIBC__
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+
+    if (ovsthread_once_start(&once)) {
+        if (!getenv("MALLOC_TRIM_THRESHOLD_")
+            && mallopt(M_TRIM_THRESHOLD, GRO_TRIM_THRESHOLD)) {
+            VLOG_INFO("userspace TSO: keeping up to %d MiB of freed heap "
+                      "for coalesced packets (M_TRIM_THRESHOLD)",
+                      GRO_TRIM_THRESHOLD / (1024 * 1024));
+        }
+        ovsthread_once_done(&once);
+    }
+#endif
+}
+
 void
 ipoib_offload_init(struct ipoib_offload *o, struct netdev *netdev)
 {
@@ -71,6 +108,7 @@ ipoib_offload_init(struct ipoib_offload *o, struct netdev *netdev)
                              | NETDEV_TX_OFFLOAD_TCP_CKSUM
                              | NETDEV_TX_OFFLOAD_UDP_CKSUM
                              | NETDEV_TX_OFFLOAD_IPV4_CKSUM);
+        keep_heap_for_gro();
     }
 }
 
@@ -376,125 +414,175 @@ recycle(struct dp_packet *p, struct dp_packet **spare, int *n_spare,
     }
 }
 
-/* Per packet of a batch, during coalescing. */
-struct rx_item {
-    struct dp_packet *p;
-    struct ipoib_gro_seg seg;
-    bool tcp;                   /* A TCP segment not known to be bad. */
-    bool verified;              /* Its checksum is known good. */
-    bool taken;                 /* Merged into an earlier packet. */
-};
-
-/* Builds a coalesced packet from items[first] and the later items of its
- * flow that follow it in sequence.  Returns it, or NULL if none joins. */
-static struct dp_packet *
-rx_coalesce(struct ipoib_offload *o, struct rx_item *items, int n, int first)
-{
-    struct ipoib_gro_merge m;
-    struct dp_packet *big = NULL;
-    struct rx_item *head = &items[first];
-    int n_joined = 0;
-
-    /* The merge starts on the head's own buffer; the large one is
-     * allocated only once a second segment fits. */
-    ipoib_gro_start(&m, dp_packet_data(head->p), GRO_CAP,
-                    dp_packet_data(head->p), &head->seg);
-    for (int j = first + 1; j < n && !m.closed; j++) {
-        struct rx_item *it = &items[j];
-        const uint8_t *frame;
-
-        if (!it->tcp || it->taken) {
-            continue;
-        }
-        frame = dp_packet_data(it->p);
-        if (!ipoib_gro_fits(&m, frame, &it->seg)) {
-            /* Another flow, or this flow out of order: skip the former,
-             * stop at the latter. */
-            if (ipoib_gro_same_flow(&m, frame, &it->seg)) {
-                break;
-            }
-            continue;
-        }
-        if (!big) {
-            big = dp_packet_new_with_headroom(GRO_CAP, GRO_HEADROOM);
-            ipoib_gro_move(&m, dp_packet_data(big));
-        }
-        /* A checksum the HCA did not verify is verified in the pass that
-         * copies the payload. */
-        if (!ipoib_gro_append(&m, frame, &it->seg, !it->verified)) {
-            count(o, C_RX_CSUM_BAD, 1);
-            it->tcp = false;
-            break;
-        }
-        if (!it->verified) {
-            count(o, C_RX_CSUM_GOOD, 1);
-        }
-        it->taken = true;
-        n_joined++;
-    }
-    if (!big) {
-        return NULL;
-    }
-    dp_packet_set_size(big, ipoib_gro_finish(&m));
-    count(o, C_RX_GRO_PACKETS, 1);
-    count(o, C_RX_GRO_MERGED, n_joined + 1);
-    return big;
-}
-
 void
-ipoib_offload_rx_batch(struct ipoib_offload *o, struct dp_packet_batch *batch,
+ipoib_offload_rx_begin(struct ipoib_offload_rx *rx, struct ipoib_offload *o,
+                       struct dp_packet_batch *batch,
                        struct dp_packet **spare, int *n_spare, int max_spare,
                        size_t headroom)
 {
-    struct rx_item items[NETDEV_MAX_BURST];
-    int n = dp_packet_batch_size(batch);
-    int n_tcp = 0;
-
-    if (!o->enabled) {
-        return;
-    }
-    for (int i = 0; i < n; i++) {
-        struct rx_item *it = &items[i];
-
-        it->p = batch->packets[i];
-        it->taken = false;
-        it->verified = rx_csum_known_good(it->p);
-        it->tcp = ipoib_gro_parse(dp_packet_data(it->p),
-                                  dp_packet_size(it->p), &it->seg);
-        n_tcp += it->tcp;
-    }
-    if (!n_tcp) {
-        return;
-    }
-
+    rx->o = o;
+    rx->batch = batch;
+    rx->spare = spare;
+    rx->n_spare = n_spare;
+    rx->max_spare = max_spare;
+    rx->headroom = headroom;
+    rx->n_flows = 0;
     dp_packet_batch_init(batch);
-    for (int i = 0; i < n; i++) {
-        struct rx_item *it = &items[i];
-        struct dp_packet *big;
+}
 
-        if (it->taken) {
-            recycle(it->p, spare, n_spare, max_spare, headroom);
-            continue;
-        }
-        if (!it->tcp || (!it->verified && !rx_verify(o, it->p, &it->seg))) {
-            /* Not TCP, or a bad checksum: to OVS as it came. */
-            dp_packet_batch_add(batch, it->p);
-            continue;
-        }
-        big = rx_coalesce(o, items, n, i);
-        if (big) {
-            struct ipoib_gro_seg whole = it->seg;
+int
+ipoib_offload_rx_room(const struct ipoib_offload_rx *rx)
+{
+    return (NETDEV_MAX_BURST - dp_packet_batch_size(rx->batch)
+            - rx->n_flows);
+}
 
-            /* Offsets are those of the head. */
-            whole.payload_len = dp_packet_size(big) - whole.hdr_len;
-            dp_packet_batch_add(batch, big);
-            mark_for_tso(big, &whole);
-            recycle(it->p, spare, n_spare, max_spare, headroom);
-        } else {
-            dp_packet_set_size(it->p, it->seg.hdr_len + it->seg.payload_len);
-            ipoib_gro_set_partial_csum(dp_packet_data(it->p), &it->seg);
-            mark_for_tso(it->p, &it->seg);
-            dp_packet_batch_add(batch, it->p);
+/* Delivers the merge of 'f' (which then no longer exists) to the batch. */
+static void
+rx_flow_emit(struct ipoib_offload_rx *rx, struct ipoib_offload_rx_flow *f)
+{
+    struct ipoib_offload *o = rx->o;
+    struct ipoib_gro_seg whole = f->m.first;
+
+    if (f->big) {
+        /* Offsets are those of the head. */
+        dp_packet_set_size(f->big, ipoib_gro_finish(&f->m));
+        whole.payload_len = dp_packet_size(f->big) - whole.hdr_len;
+        mark_for_tso(f->big, &whole);
+        dp_packet_batch_add(rx->batch, f->big);
+        count(o, C_RX_GRO_PACKETS, 1);
+        count(o, C_RX_GRO_MERGED, f->m.n_segs);
+        recycle(f->head, rx->spare, rx->n_spare, rx->max_spare,
+                rx->headroom);
+    } else {
+        /* Nothing joined: the segment goes alone, marked like a merge. */
+        struct dp_packet *p = f->head;
+
+        dp_packet_set_size(p, whole.hdr_len + whole.payload_len);
+        ipoib_gro_set_partial_csum(dp_packet_data(p), &whole);
+        mark_for_tso(p, &whole);
+        dp_packet_batch_add(rx->batch, p);
+    }
+}
+
+/* Closes and delivers open merge 'idx'. */
+static void
+rx_flow_close(struct ipoib_offload_rx *rx, int idx)
+{
+    rx_flow_emit(rx, &rx->flows[idx]);
+    rx->n_flows--;
+    memmove(&rx->flows[idx], &rx->flows[idx + 1],
+            (rx->n_flows - idx) * sizeof rx->flows[0]);
+}
+
+/* Appends segment 'p' (parse 'seg', which ipoib_gro_fits() accepted) to
+ * open merge 'idx'.  Returns false if its checksum, verified in the copy,
+ * is wrong: then nothing was appended. */
+static bool
+rx_flow_append(struct ipoib_offload_rx *rx, int idx, struct dp_packet *p,
+               const struct ipoib_gro_seg *seg)
+{
+    struct ipoib_offload_rx_flow *f = &rx->flows[idx];
+    bool verified = rx_csum_known_good(p);
+
+    if (!f->big) {
+        /* The second segment: now the merge needs room of its own. */
+        f->big = dp_packet_new_with_headroom(GRO_CAP, GRO_HEADROOM);
+        ipoib_gro_move(&f->m, dp_packet_data(f->big));
+    }
+    /* A checksum the HCA did not verify is verified in the pass that
+     * copies the payload. */
+    if (!ipoib_gro_append(&f->m, dp_packet_data(p), seg, !verified)) {
+        count(rx->o, C_RX_CSUM_BAD, 1);
+        return false;
+    }
+    if (!verified) {
+        count(rx->o, C_RX_CSUM_GOOD, 1);
+    }
+    recycle(p, rx->spare, rx->n_spare, rx->max_spare, rx->headroom);
+    if (f->m.closed) {
+        rx_flow_close(rx, idx);
+    }
+    return true;
+}
+
+/* Starts a merge with verified TCP segment 'p', or delivers it alone if
+ * nothing may join it. */
+static void
+rx_flow_start(struct ipoib_offload_rx *rx, struct dp_packet *p,
+              const struct ipoib_gro_seg *seg)
+{
+    struct ipoib_offload_rx_flow *f;
+
+    if (rx->n_flows >= IPOIB_OFFLOAD_RX_FLOWS) {
+        rx_flow_close(rx, 0);
+    }
+    f = &rx->flows[rx->n_flows];
+    f->head = p;
+    f->big = NULL;
+    /* The merge starts on the head's own buffer; the large one is
+     * allocated only once a second segment fits. */
+    ipoib_gro_start(&f->m, dp_packet_data(p), GRO_CAP, dp_packet_data(p),
+                    seg);
+    if (f->m.closed) {
+        rx_flow_emit(rx, f);
+    } else {
+        rx->n_flows++;
+    }
+}
+
+/* Returns the index of the open merge of the flow of 'p', or -1. */
+static int
+rx_flow_find(const struct ipoib_offload_rx *rx, const struct dp_packet *p,
+             const struct ipoib_gro_seg *seg)
+{
+    for (int i = 0; i < rx->n_flows; i++) {
+        if (ipoib_gro_same_flow(&rx->flows[i].m, dp_packet_data(p), seg)) {
+            return i;
         }
     }
+    return -1;
+}
+
+void
+ipoib_offload_rx_add(struct ipoib_offload_rx *rx, struct dp_packet *p)
+{
+    struct ipoib_gro_seg seg;
+
+    if (!rx->o->enabled
+        || !ipoib_gro_parse(dp_packet_data(p), dp_packet_size(p), &seg)) {
+        dp_packet_batch_add(rx->batch, p);
+        return;
+    }
+    int idx = rx_flow_find(rx, p, &seg);
+    if (idx >= 0) {
+        if (ipoib_gro_fits(&rx->flows[idx].m, dp_packet_data(p), &seg)) {
+            if (rx_flow_append(rx, idx, p, &seg)) {
+                return;
+            }
+            /* A bad checksum: the merge ends before it, and the segment
+             * goes to OVS as it came. */
+            rx_flow_close(rx, idx);
+            dp_packet_batch_add(rx->batch, p);
+            return;
+        }
+        /* Out of order, or flags or a size that end the merge: what came
+         * before goes first. */
+        rx_flow_close(rx, idx);
+    }
+    if (!rx_verify(rx->o, p, &seg)) {
+        /* A bad checksum: to OVS as it came. */
+        dp_packet_batch_add(rx->batch, p);
+        return;
+    }
+    rx_flow_start(rx, p, &seg);
+}
+
+void
+ipoib_offload_rx_end(struct ipoib_offload_rx *rx)
+{
+    for (int i = 0; i < rx->n_flows; i++) {
+        rx_flow_emit(rx, &rx->flows[i]);
+    }
+    rx->n_flows = 0;
 }

@@ -31,11 +31,11 @@
  *     its egress MTU the same way).
  *
  *   - receive: datagrams whose checksum the HCA verified (csum_ok) are
- *     marked good for OVS; in-order TCP segments of one flow within a
- *     received batch are coalesced (lib/ipoib-gro) into one packet marked
- *     for TSO and checksum offload, which OVS's netdev-linux hands to a
- *     VM's veth or tap with a virtio-net header, so the VM gets one large
- *     packet.  A TCP segment that is not coalesced is marked the same way,
+ *     marked good for OVS; in-order TCP segments of one flow within one
+ *     receive call (several transport batches) are coalesced
+ *     (lib/ipoib-gro) into one packet marked for TSO and checksum
+ *     offload, which OVS's netdev-linux hands to a VM's veth or tap with
+ *     a virtio-net header, so the VM gets one large packet.  A TCP segment that is not coalesced is marked the same way,
  *     so that one larger than the VM's MTU still reaches it.  Checksums the
  *     HCA did not verify are verified here first; a segment that fails
  *     goes to OVS unmarked and untouched.
@@ -44,6 +44,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/ipoib-gro.h"
 #include "openvswitch/thread.h"
 #include "ovs-atomic.h"
 
@@ -111,12 +112,51 @@ int ipoib_offload_send(struct ipoib_offload *,
 void ipoib_offload_rx_mark(struct ipoib_offload *, struct dp_packet *p,
                            bool csum_ok);
 
-/* Coalesces TCP segments in 'batch' (translated packets); the packets
- * merged away are reset to empty buffers with 'headroom' and put into
- * 'spare' while '*n_spare' < 'max_spare', freed otherwise. */
-void ipoib_offload_rx_batch(struct ipoib_offload *,
+/* Receive coalescing over one receive call, which may pull several
+ * transport batches: a 64 KiB send arrives as 16 to 33 datagrams, more than
+ * one transport batch holds, and is best delivered as one packet.
+ *
+ * ipoib_offload_rx_begin() starts with an empty 'batch'; each translated,
+ * marked packet goes in with ipoib_offload_rx_add(), which either puts it
+ * into 'batch', or keeps it while its flow's merge may grow, or copies it
+ * into that merge and recycles its buffer; ipoib_offload_rx_end() closes
+ * the merges still open.  ipoib_offload_rx_room() says how many packets may
+ * still be added: each add grows the batch and the open merges by at most
+ * one, and the batch never exceeds NETDEV_MAX_BURST.
+ *
+ * Buffers merged away are reset to empty buffers with 'headroom' and put
+ * into 'spare' while '*n_spare' < 'max_spare', freed otherwise. */
+
+/* Flows whose merges may be open at once. */
+#define IPOIB_OFFLOAD_RX_FLOWS 8
+
+/* One flow's open merge. */
+struct ipoib_offload_rx_flow {
+    struct dp_packet *head;     /* The first segment, as it came. */
+    struct dp_packet *big;      /* The merge's own buffer, allocated once a
+                                 * second segment joins; else NULL (the
+                                 * merge is still the head's frame). */
+    struct ipoib_gro_merge m;
+};
+
+struct ipoib_offload_rx {
+    struct ipoib_offload *o;
+    struct dp_packet_batch *batch;
+    struct dp_packet **spare;
+    int *n_spare;
+    int max_spare;
+    size_t headroom;
+    int n_flows;                /* Open merges, oldest first. */
+    struct ipoib_offload_rx_flow flows[IPOIB_OFFLOAD_RX_FLOWS];
+};
+
+void ipoib_offload_rx_begin(struct ipoib_offload_rx *,
+                            struct ipoib_offload *,
                             struct dp_packet_batch *batch,
                             struct dp_packet **spare, int *n_spare,
                             int max_spare, size_t headroom);
+int ipoib_offload_rx_room(const struct ipoib_offload_rx *);
+void ipoib_offload_rx_add(struct ipoib_offload_rx *, struct dp_packet *p);
+void ipoib_offload_rx_end(struct ipoib_offload_rx *);
 
 #endif /* netdev-ipoib/ipoib-offload.h */

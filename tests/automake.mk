@@ -72,6 +72,12 @@ tests_test_ipoib_snoop_SOURCES = tests/test-ipoib-snoop.c
 tests_test_ipoib_snoop_LDADD = netdev-ipoib/libnetdev-ipoib.a lib/libipoib.a \
 	$(OVS_LIBS)
 
+# Receive coalescing as the netdev drives it (tests/ipoib-offload.at).
+check_PROGRAMS += tests/test-ipoib-offload-rx
+tests_test_ipoib_offload_rx_SOURCES = tests/test-ipoib-offload-rx.c
+tests_test_ipoib_offload_rx_LDADD = netdev-ipoib/libnetdev-ipoib.a \
+	lib/libipoib.a $(OVS_LIBS)
+
 check_PROGRAMS += tests/perf/bench-scale
 tests_perf_bench_scale_SOURCES = tests/perf/bench-scale.c
 tests_perf_bench_scale_LDADD = netdev-ipoib/libnetdev-ipoib.a \

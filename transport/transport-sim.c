@@ -36,8 +36,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "cmap.h"
 #include "fabric/fabric-deliver.h"
+#include "fabric/fabric-lso.h"
 #include "fabric/fabric-proto.h"
 #include "fabric/fabric-ring.h"
 #include "fabric/fabric-shm.h"
@@ -1095,6 +1095,20 @@ send_offloaded(const struct ipoib_port *port, const struct sim_view *view,
                           &plan) != IPOIB_TSO_OK
         || ipoib_tso_max_seg_len(&plan) > sizeof buf) {
         return -1;
+    }
+    if (!capture && !is_mlid(desc->dlid)) {
+        /* Each segment is written straight into the receiver's ring. */
+        struct fabric_pkt_meta meta;
+        uint32_t max_len;
+
+        seg.len = ipoib_tso_seg_len(&plan, 0);
+        if (!build_meta(port, view, &seg, &meta, &max_len)) {
+            return -1;
+        }
+        meta.flags |= FABRIC_PKT_F_CSUM_OK;
+        n_sent = fabric_lso_deliver(&view->map->shm, port->tx_wake_sock,
+                                    &meta, max_len, &plan, desc->data);
+        return n_sent == plan.n_segs ? n_sent : -1;
     }
     for (int i = 0; i < plan.n_segs; i++) {
         seg.len = ipoib_tso_segment(&plan, desc->data, i, buf);

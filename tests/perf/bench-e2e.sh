@@ -172,6 +172,11 @@ ours_round() {
     for hv in hv1 hv2; do
         sandbox hv "$sb" $hv ovs-vsctl get Interface ib0 statistics \
             >"$work/$setup-$tso-$mtu-$round-$hv.stats"
+        # The "d" of a VM port's packet socket counts frames the kernel
+        # dropped because the vswitchd did not read them in time: the
+        # losses behind TCP's retransmissions (a 64 KiB TSO frame each).
+        ip netns exec bench-$hv ss -0 -m \
+            >"$work/$setup-$tso-$mtu-$round-$hv.sockets" 2>&1
     done
     sandbox stop "$sb"
     unset IPOIB_SANDBOX_TSO
@@ -207,8 +212,8 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
-python3 - "$results" "$ROUNDS" "$DUR" "$CASES" <<'PY'
-import statistics, sys
+python3 - "$results" "$ROUNDS" "$DUR" "$CASES" "$work" <<'PY'
+import glob, json, statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 vals = {}
 for r, case, setup, test, v in rows:
@@ -245,6 +250,28 @@ for case in sys.argv[4].split():
         print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             test, unit, fmt(a, unit), fmt(asw, unit), fmt(b, unit),
             fmt(c, unit), ratio(a, b), ratio(a, c), ratio(asw, c)))
+    # TCP retransmissions (iperf3's sender count, per second): losses on
+    # the way, mostly frames dropped at a full packet socket.
+    work = sys.argv[5]
+    def retr(pattern):
+        v = []
+        for f in glob.glob(work + "/" + pattern):
+            try:
+                e = json.load(open(f))["end"]["sum_sent"]
+                v.append(e["retransmits"] / (e["seconds"] or 1))
+            except Exception:
+                pass
+        return "%.0f" % statistics.median(v) if v else "-"
+    cells = []
+    for test in ("tcp1", "tcp4"):
+        ours = ["%s %s" % (s, retr("%s-%s-*-%s.json" % (s, case, test)))
+                for s in ("a", "a-sw")]
+        base = ["%s %s" % (t, retr("base-*-%s-%s/raw/r*-%s-%s.cli.json"
+                                   % (tso, mtu, t, test)))
+                for t in ("b", "c")]
+        cells.append("%s: %s" % (test, ", ".join(ours + base)))
+    print()
+    print("TCP retransmissions/s (medians): " + "; ".join(cells))
 PY
 echo
 echo "raw results: $results (port statistics of each a run: $work/*.stats)"
