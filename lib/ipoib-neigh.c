@@ -50,13 +50,13 @@ same_endpoint(const struct ipoib_hwaddr *a, const struct ipoib_hwaddr *b)
 static uint32_t
 hash_neigh_mac_key(uint64_t mac_key)
 {
-    return ipoib_key_hash(mac_key);
+    return ipoib_neigh_mac_key_hash(mac_key);
 }
 
 static uint32_t
 hash_lid_qpn(uint16_t lid, uint32_t qpn)
 {
-    return ipoib_key_hash(((uint64_t) lid << 32) | qpn);
+    return ipoib_neigh_lid_qpn_hash(lid, qpn);
 }
 
 static void

@@ -49,8 +49,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/ipoib-addr.h"
+#include "lib/ipoib-mac.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
+#include "util.h"
 
 /* IPv4 and IPv6 addresses remembered per neighbor (for listings only). */
 #define IPOIB_NEIGH_MAX_IPV4 4
@@ -73,13 +75,48 @@ struct ipoib_neigh {
     struct eth_addr mac;        /* Derived MAC. */
     uint32_t salt;              /* Salt that gave 'mac'. */
     uint16_t lid;               /* Port LID or IPOIB_LID_UNKNOWN. */
+    long long last_used_ms;     /* Last packet to or from it. */
+
+    /* The rest is for listings only: after what a translation reads and
+     * writes, which then spans two cache lines, not four. */
+    long long created_ms;
     size_t n_ipv4;
     ovs_be32 ipv4[IPOIB_NEIGH_MAX_IPV4]; /* Most recently seen first. */
     size_t n_ipv6;
     struct in6_addr ipv6[IPOIB_NEIGH_MAX_IPV6]; /* Likewise. */
-    long long created_ms;
-    long long last_used_ms;     /* Last packet to or from it. */
 };
+
+/* The hashes of the integer-keyed indexes: 'by_mac' by
+ * ipoib_mac_to_u64(mac), 'by_lid_qpn' by LID and QPN. */
+static inline uint32_t
+ipoib_neigh_mac_key_hash(uint64_t mac_key)
+{
+    return ipoib_key_hash(mac_key);
+}
+
+static inline uint32_t
+ipoib_neigh_lid_qpn_hash(uint16_t lid, uint32_t qpn)
+{
+    return ipoib_key_hash(((uint64_t) lid << 32) | qpn);
+}
+
+/* Starts loading, without waiting for it, the first neighbor that a lookup
+ * in 'map' with 'hash' will compare, as ipoib_vif_prefetch__()
+ * (ipoib-vif.h) does for VIFs: its first two cache lines, which hold
+ * everything a translation reads or writes.  'node_ofs' is the offset of
+ * the hmap_node in struct ipoib_neigh. */
+static inline void
+ipoib_neigh_prefetch__(const struct hmap *map, uint32_t hash,
+                       size_t node_ofs)
+{
+    const struct hmap_node *node = map->buckets[hash & map->mask];
+
+    if (node) {
+        const char *neigh = (const char *) node - node_ofs;
+        OVS_PREFETCH_WRITE(neigh);
+        OVS_PREFETCH_WRITE(neigh + CACHE_LINE_SIZE);
+    }
+}
 
 /* Returns true if 'mac' must not be given to a neighbor. */
 typedef bool ipoib_neigh_reserved_cb(const struct eth_addr *mac, void *aux);
@@ -153,6 +190,25 @@ struct ipoib_neigh *ipoib_neigh_find_by_endpoint(
     const struct ipoib_neigh_table *, const struct ipoib_hwaddr *);
 struct ipoib_neigh *ipoib_neigh_find_by_lid_qpn(
     const struct ipoib_neigh_table *, uint16_t lid, uint32_t qpn);
+
+/* Prefetch for ipoib_neigh_find_by_mac_key(table, mac_key), for
+ * ipoib_neigh_find_by_lid_qpn(table, lid, qpn). */
+static inline void
+ipoib_neigh_prefetch_mac_key(const struct ipoib_neigh_table *table,
+                             uint64_t mac_key)
+{
+    ipoib_neigh_prefetch__(&table->by_mac, ipoib_neigh_mac_key_hash(mac_key),
+                           offsetof(struct ipoib_neigh, mac_node));
+}
+
+static inline void
+ipoib_neigh_prefetch_lid_qpn(const struct ipoib_neigh_table *table,
+                             uint16_t lid, uint32_t qpn)
+{
+    ipoib_neigh_prefetch__(&table->by_lid_qpn,
+                           ipoib_neigh_lid_qpn_hash(lid, qpn),
+                           offsetof(struct ipoib_neigh, lid_node));
+}
 
 void ipoib_neigh_remove(struct ipoib_neigh_table *, struct ipoib_neigh *);
 

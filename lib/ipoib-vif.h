@@ -36,8 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/ipoib-mac.h"
+#include "openvswitch/compiler.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
+#include "util.h"
 
 /* VLAN id of an untagged VIF. */
 #define IPOIB_VLAN_NONE 0xffff
@@ -89,6 +91,57 @@ static inline uint64_t
 ipoib_vif_key(struct eth_addr mac, uint16_t vlan)
 {
     return ipoib_mac_to_u64(mac) | ((uint64_t) vlan << 48);
+}
+
+/* The hashes of the two indexes: 'by_mac' by the MAC part of a key only
+ * (bits 0..47), so that ipoib_vif_table_has_mac() finds a MAC on any VLAN,
+ * and 'by_qpn' by QPN. */
+static inline uint32_t
+ipoib_vif_key_hash(uint64_t key)
+{
+    return ipoib_key_hash(key & UINT64_C(0xffffffffffff));
+}
+
+static inline uint32_t
+ipoib_vif_qpn_hash(uint32_t qpn)
+{
+    return ipoib_key_hash(qpn);
+}
+
+/* Starts loading, without waiting for it, the first VIF that a lookup in
+ * 'map' with 'hash' will compare: a caller that is about to look up the
+ * keys of a whole batch prefetches them all first, so that the cache
+ * misses of the lookups overlap instead of coming one after another.  The
+ * bucket's own load may miss too, but nothing waits for it either.
+ * 'node_ofs' is the offset of the hmap_node in struct ipoib_vif; the
+ * VIF's first two cache lines hold everything a translation reads or
+ * writes. */
+static inline void
+ipoib_vif_prefetch__(const struct hmap *map, uint32_t hash, size_t node_ofs)
+{
+    const struct hmap_node *node = map->buckets[hash & map->mask];
+
+    if (node) {
+        const char *vif = (const char *) node - node_ofs;
+        OVS_PREFETCH_WRITE(vif);
+        OVS_PREFETCH_WRITE(vif + CACHE_LINE_SIZE);
+    }
+}
+
+/* Prefetches for ipoib_vif_find_by_key(table, key). */
+static inline void
+ipoib_vif_prefetch_key(const struct ipoib_vif_table *table, uint64_t key)
+{
+    ipoib_vif_prefetch__(&table->by_mac, ipoib_vif_key_hash(key),
+                         offsetof(struct ipoib_vif, mac_node));
+}
+
+/* Prefetches for ipoib_vif_find_by_qpn(table, qpn). */
+static inline void
+ipoib_vif_prefetch_qpn(const struct ipoib_vif_table *table, uint32_t qpn)
+{
+    ipoib_vif_prefetch__(&table->by_qpn, ipoib_vif_qpn_hash(qpn),
+                         offsetof(struct ipoib_vif, qpn_node));
 }
 
 /* Called for each VIF about to be freed (expiry, destroy), so that the owner

@@ -22,7 +22,8 @@
 # P_Keys 0x8001 to 0x807f: an HCA port's P_Key table has 128 entries), runs
 # bench-scale on it for 1, 64, 1024 and 4096 VIFs (or the counts given), and
 # prints its table.  Environment: SECONDS_PER_RUN (default 1), ROUNDS
-# (default 5), VLANS (default 0: all VIFs untagged).  VLANS=127 spreads
+# (default 5), VLANS (default 0: all VIFs untagged), BENCH_SCALE (another
+# bench-scale binary, to compare two builds side by side).  VLANS=127 spreads
 # port A's VIFs over VLANs 1-127 (VST: VLAN N is the partition of P_Key
 # 0x8000 | N), and port B gets one VIF per VLAN, so that the ports use all
 # 128 partitions.
@@ -37,7 +38,7 @@ fi
 test "$1" = -- && shift
 counts=${*:-1 64 1024 4096}
 
-bench=$builddir/tests/perf/bench-scale
+bench=${BENCH_SCALE:-$builddir/tests/perf/bench-scale}
 fabricd=$builddir/utilities/ipoib-fabricd
 for prog in "$bench" "$fabricd"; do
     test -x "$prog" || { echo "$0: $prog: not built" >&2; exit 1; }
