@@ -40,6 +40,12 @@ pkey_of(uint32_t qpn)
     return 0x8000 | (qpn % 0x7fff);
 }
 
+static uint16_t
+pkey_index_of(uint32_t qpn)
+{
+    return qpn % 128;
+}
+
 static uint32_t
 qkey_of(uint32_t qpn)
 {
@@ -60,6 +66,7 @@ add_qp(struct sim_qp_table *t, struct model *m)
     } while (!sim_qp_table_qpn_usable(t, qpn));
 
     struct sim_qp qp = { .qpn = qpn, .pkey = pkey_of(qpn),
+                         .pkey_index = pkey_index_of(qpn),
                          .qkey = qkey_of(qpn) };
     sim_qp_table_insert(t, &qp);
     m->qpns[m->n++] = qpn;
@@ -85,6 +92,7 @@ check_all(struct sim_qp_table *t, const struct model *m)
             ovs_fatal(0, "QP 0x%"PRIx32" not found", qpn);
         }
         if (qp.qpn != qpn || qp.pkey != pkey_of(qpn)
+            || qp.pkey_index != pkey_index_of(qpn)
             || qp.qkey != qkey_of(qpn)) {
             ovs_fatal(0, "QP 0x%"PRIx32" found with wrong attributes",
                       qpn);

@@ -125,7 +125,8 @@ sim_qp_table_insert(struct sim_qp_table *table, const struct sim_qp *qp)
      * before it can see the new attributes. */
     atomic_thread_fence(memory_order_release);
     atomic_store_relaxed(&e->qkey, qp->qkey);
-    atomic_store_relaxed(&e->pkey, qp->pkey);
+    atomic_store_relaxed(&e->pkey,
+                         qp->pkey | (uint32_t) qp->pkey_index << 16);
     atomic_store_explicit(&e->qpn, qp->qpn, memory_order_release);
     table->n++;
 }

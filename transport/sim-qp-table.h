@@ -46,13 +46,15 @@ struct sim_qp {
     uint32_t qpn;
     uint32_t qkey;
     uint16_t pkey;              /* From the table: with membership bit. */
+    uint16_t pkey_index;        /* Where 'pkey' was in the P_Key table, as
+                                 * a verbs UD QP holds a P_Key index. */
 };
 
 /* Private to sim-qp-table.c except for the inline lookup below. */
 struct sim_qp_entry {
     atomic_uint32_t qpn;        /* 0: free slot. */
     atomic_uint32_t qkey;
-    atomic_uint32_t pkey;
+    atomic_uint32_t pkey;       /* pkey | pkey_index << 16. */
 };
 
 struct sim_qp_slots {
@@ -110,7 +112,8 @@ sim_qp_table_find(const struct sim_qp_table *table, uint32_t qpn,
     atomic_thread_fence(memory_order_acquire);
     atomic_read_relaxed(&e->qpn, &after);
     qp->qpn = qpn;
-    qp->pkey = pkey;
+    qp->pkey = pkey & 0xffff;
+    qp->pkey_index = pkey >> 16;
     return after == qpn;
 }
 

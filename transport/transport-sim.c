@@ -815,6 +815,7 @@ sim_create_qp(struct ipoib_port *port, uint16_t pkey, uint32_t qkey,
     struct sim_qp qp = {
         .qpn = *qpnp,
         .pkey = view->pkeys[pkey_idx],
+        .pkey_index = pkey_idx,
         .qkey = qkey,
     };
     sim_qp_table_insert(&port->qps, &qp);
@@ -996,9 +997,16 @@ build_meta(const struct ipoib_port *port, const struct sim_view *view,
         || (desc->len && !desc->data)) {
         return false;
     }
-    pkey_idx = view_find_pkey(view, desc->pkey);
-    if (pkey_idx < 0) {
-        return false;
+    /* The QP's own P_Key, as an HCA sends with the QP's P_Key index,
+     * unless the table changed since the QP was made: then the scan
+     * (128 entries with VST) decides. */
+    pkey_idx = qp.pkey_index;
+    if (pkey_idx >= view->n_pkeys || view->pkeys[pkey_idx] != qp.pkey
+        || (desc->pkey ^ qp.pkey) & ~IB_PKEY_FULL_MEMBER) {
+        pkey_idx = view_find_pkey(view, desc->pkey);
+        if (pkey_idx < 0) {
+            return false;
+        }
     }
 
     memset(meta, 0, sizeof *meta);
