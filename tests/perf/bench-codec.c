@@ -1013,7 +1013,8 @@ print_flows(const struct flows_result *res, size_t n_res)
            "to neighbor B[i]: no two\nconsecutive packets share a lookup, "
            "so F > 1 shows the cost without cache hits);\nVLAN push + pop "
            "over F packets likewise;\nprefetch: the same round trips in "
-           "batches of %d, each prefetched first, as the netdev does\n\n",
+           "batches of %d, each prefetched first, as a netdev could\n"
+           "(ours does not: it did not pay)\n\n",
            FLOW_BATCH);
     printf("%6s %7s %8s %7s %7s %7s %7s %6s\n", "flows", "enc+dec",
            "prefetch", "vlan", "/vlan", "pf/vlan", "allocs", "vlan-a");
