@@ -1335,6 +1335,23 @@ rx_write_eth_header(uint8_t *p, const struct eth_addr *dst,
     ipoib_put_be16(p + ETH_TYPE_OFS, type);
 }
 
+/* Counts a frame delivered to 'vif' (none for a multicast frame) from
+ * 'sender' and tells the caller, for both receive paths. */
+static inline void
+rx_delivered(struct ipoib_vif *vif, struct ipoib_neigh *sender,
+             uint16_t ether_type, size_t len, struct ipoib_rx_result *result)
+{
+    if (vif) {
+        vif->stats.rx_packets++;
+        vif->stats.rx_bytes += len;
+    }
+    if (result) {
+        result->vif = vif;
+        result->neigh = sender;
+        result->ether_type = ether_type;
+    }
+}
+
 /* The common case as one straight line: a unicast IPv4 packet without IP
  * options or DHCP, without a GRH, from a neighbor known by its LID and QPN
  * to a VIF of the context's VLAN.  Looks them up as tx_fast_ipv4() does.
@@ -1381,13 +1398,7 @@ rx_fast_ipv4(struct ipoib_xlate *x, struct ipoib_buf *buf,
                 hdr_len + ip_len);
     rx_write_eth_header(buf->data, &vif->mac, &sender->mac, x->vlan,
                         ETH_TYPE_IP);
-    vif->stats.rx_packets++;
-    vif->stats.rx_bytes += buf->len;
-    if (result) {
-        result->vif = vif;
-        result->neigh = sender;
-        result->ether_type = ETH_TYPE_IP;
-    }
+    rx_delivered(vif, sender, ETH_TYPE_IP, buf->len, result);
     return FAST_DONE;
 }
 
@@ -1481,16 +1492,7 @@ rx_general(struct ipoib_xlate *x, struct ipoib_buf *buf,
     buf_reframe(buf, (ptrdiff_t) IPOIB_ENCAP_LEN - (ptrdiff_t) hdr_len,
                 hdr_len + out_len);
     rx_write_eth_header(buf->data, &dst_mac, &sender->mac, vlan, type);
-
-    if (vif) {
-        vif->stats.rx_packets++;
-        vif->stats.rx_bytes += buf->len;
-    }
-    if (result) {
-        result->vif = vif;
-        result->neigh = sender;
-        result->ether_type = type;
-    }
+    rx_delivered(vif, sender, type, buf->len, result);
     return IPOIB_DROP_NONE;
 }
 

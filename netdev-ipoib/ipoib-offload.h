@@ -35,10 +35,11 @@
  *     receive call (several transport batches) are coalesced
  *     (lib/ipoib-gro) into one packet marked for TSO and checksum
  *     offload, which OVS's netdev-linux hands to a VM's veth or tap with
- *     a virtio-net header, so the VM gets one large packet.  A TCP segment that is not coalesced is marked the same way,
- *     so that one larger than the VM's MTU still reaches it.  Checksums the
- *     HCA did not verify are verified here first; a segment that fails
- *     goes to OVS unmarked and untouched.
+ *     a virtio-net header, so the VM gets one large packet.  A TCP
+ *     segment that is not coalesced is marked the same way, so that one
+ *     larger than the VM's MTU still reaches it.  Checksums the HCA did
+ *     not verify are verified here first; a segment that fails goes to
+ *     OVS unmarked and untouched.
  *
  * Without userspace TSO, only the receive "checksum good" marks remain. */
 

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "dp-packet.h"
+#include "lib/ipoib-bytes.h"
 #include "lib/ipoib-gro.h"
 #include "lib/ipoib-tso.h"
 #include "netdev-ipoib/ipoib-offload.h"
@@ -47,19 +48,6 @@ static int n_failures;
         }                                                   \
     } while (0)
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v;
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-    return ((uint32_t) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-}
-
 /* One TCP flow: its whole byte stream, as a large Ethernet frame to be
  * cut into segments. */
 struct test_flow {
@@ -81,20 +69,20 @@ flow_init(struct test_flow *f, int idx, size_t payload)
 
     memset(f, 0, sizeof *f);
     memcpy(f->frame, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-    wr16(f->frame + 12, 0x0800);
+    ipoib_put_be16(f->frame + 12, 0x0800);
     ip[0] = 0x45;
-    wr16(ip + 2, 40 + payload);
-    wr16(ip + 6, 0x4000);
+    ipoib_put_be16(ip + 2, 40 + payload);
+    ipoib_put_be16(ip + 6, 0x4000);
     ip[8] = 64;
     ip[9] = 6;
     memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-    wr16(tcp, 40000 + idx);
-    wr16(tcp + 2, 5201);
+    ipoib_put_be16(tcp, 40000 + idx);
+    ipoib_put_be16(tcp + 2, 5201);
     memcpy(tcp + 4, "\x10\x00\x00\x00", 4);
     memcpy(tcp + 8, "\x00\x00\x10\x00", 4);
     tcp[12] = 5 << 4;
     tcp[13] = 0x10;             /* ACK. */
-    wr16(tcp + 14, 512);
+    ipoib_put_be16(tcp + 14, 512);
     for (size_t i = 0; i < payload; i++) {
         tcp[20 + i] = (i * 7 + idx * 13) & 0xff;
     }
@@ -141,7 +129,7 @@ drain(struct dp_packet_batch *batch, int *n_big)
             int idx = (frame[seg.l4_ofs] << 8 | frame[seg.l4_ofs + 1])
                       - 40000;
             struct test_flow *f = &flows[idx];
-            size_t ofs = seg.seq - rd32(f->frame + ETH_LEN + 24);
+            size_t ofs = seg.seq - ipoib_get_be32(f->frame + ETH_LEN + 24);
 
             if (ofs != f->got_len) {
                 f->disorder = true;
@@ -317,7 +305,7 @@ test_room(void)
         struct dp_packet *p = dp_packet_new_with_headroom(64, HEADROOM);
         uint8_t *f = dp_packet_put_zeros(p, 60);
 
-        wr16(f + 12, 0x0806);   /* ARP. */
+        ipoib_put_be16(f + 12, 0x0806);   /* ARP. */
         ipoib_offload_rx_add(&rx, p);
         n_added++;
     }
