@@ -1117,6 +1117,64 @@ add_custom_counter(struct netdev_custom_stats *cs, size_t *allocated,
 }
 
 /* The drop counters by reason, like eIPoIB's "ethtool -S" list. */
+/* A uint64_t counter of a statistics struct, by name. */
+struct named_counter {
+    const char *name;
+    size_t offset;
+};
+
+#define OFFLOAD_COUNTER(FIELD) \
+    { #FIELD, offsetof(struct ipoib_offload_counters, FIELD) }
+static const struct named_counter offload_counters[] = {
+    OFFLOAD_COUNTER(tx_lso_packets),
+    OFFLOAD_COUNTER(tx_sw_segments),
+    OFFLOAD_COUNTER(tx_sw_csum),
+    OFFLOAD_COUNTER(tx_offload_malformed),
+    OFFLOAD_COUNTER(rx_gro_packets),
+    OFFLOAD_COUNTER(rx_gro_merged),
+    OFFLOAD_COUNTER(rx_csum_good),
+    OFFLOAD_COUNTER(rx_csum_bad),
+};
+
+/* The port's own totals (rx/tx packets and bytes) are apart from the
+ * netdev's: they include datagrams that the translation then drops, and
+ * not frames that never reached the port. */
+#define PORT_COUNTER(FIELD) \
+    { #FIELD, offsetof(struct ipoib_port_stats, FIELD) }
+static const struct named_counter port_counters[] = {
+    PORT_COUNTER(rx_dropped_no_qp),
+    PORT_COUNTER(rx_dropped_pkey),
+    PORT_COUNTER(rx_dropped_qkey),
+    PORT_COUNTER(rx_dropped_mtu),
+    PORT_COUNTER(rx_dropped_overrun),
+    PORT_COUNTER(tx_dropped),
+    PORT_COUNTER(rx_errors),
+    PORT_COUNTER(tx_errors),
+    PORT_COUNTER(ah_hits),
+    PORT_COUNTER(ah_misses),
+    PORT_COUNTER(ah_evictions),
+    PORT_COUNTER(ah_failures),
+    PORT_COUNTER(rx_packets),
+    PORT_COUNTER(rx_bytes),
+    PORT_COUNTER(tx_packets),
+    PORT_COUNTER(tx_bytes),
+};
+
+/* Adds the 'n' counters of 'stats' that 'counters' names, in that order. */
+static void
+add_custom_counters(struct netdev_custom_stats *cs, size_t *allocated,
+                    const char *prefix, const void *stats,
+                    const struct named_counter *counters, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t value;
+
+        memcpy(&value, (const char *) stats + counters[i].offset,
+               sizeof value);
+        add_custom_counter(cs, allocated, prefix, counters[i].name, value);
+    }
+}
+
 static int
 netdev_ipoib_get_custom_stats(const struct netdev *netdev,
                               struct netdev_custom_stats *cs)
@@ -1155,57 +1213,14 @@ netdev_ipoib_get_custom_stats(const struct netdev *netdev,
                        dev->snoop_refused);
     struct ipoib_offload_counters oc;
     ipoib_offload_get_counters(&dev->offload, &oc);
-    add_custom_counter(cs, &allocated, "", "tx_lso_packets",
-                       oc.tx_lso_packets);
-    add_custom_counter(cs, &allocated, "", "tx_sw_segments",
-                       oc.tx_sw_segments);
-    add_custom_counter(cs, &allocated, "", "tx_sw_csum", oc.tx_sw_csum);
-    add_custom_counter(cs, &allocated, "", "tx_offload_malformed",
-                       oc.tx_offload_malformed);
-    add_custom_counter(cs, &allocated, "", "rx_gro_packets",
-                       oc.rx_gro_packets);
-    add_custom_counter(cs, &allocated, "", "rx_gro_merged",
-                       oc.rx_gro_merged);
-    add_custom_counter(cs, &allocated, "", "rx_csum_good", oc.rx_csum_good);
-    add_custom_counter(cs, &allocated, "", "rx_csum_bad", oc.rx_csum_bad);
+    add_custom_counters(cs, &allocated, "", &oc, offload_counters,
+                        ARRAY_SIZE(offload_counters));
     add_custom_counter(cs, &allocated, "", "vif_announcements",
                        dev->n_announcements);
     if (dev->port) {
         dev->tclass->get_stats(dev->port, &ps);
-        add_custom_counter(cs, &allocated, "port_", "rx_dropped_no_qp",
-                           ps.rx_dropped_no_qp);
-        add_custom_counter(cs, &allocated, "port_", "rx_dropped_pkey",
-                           ps.rx_dropped_pkey);
-        add_custom_counter(cs, &allocated, "port_", "rx_dropped_qkey",
-                           ps.rx_dropped_qkey);
-        add_custom_counter(cs, &allocated, "port_", "rx_dropped_mtu",
-                           ps.rx_dropped_mtu);
-        add_custom_counter(cs, &allocated, "port_", "rx_dropped_overrun",
-                           ps.rx_dropped_overrun);
-        add_custom_counter(cs, &allocated, "port_", "tx_dropped",
-                           ps.tx_dropped);
-        add_custom_counter(cs, &allocated, "port_", "rx_errors",
-                           ps.rx_errors);
-        add_custom_counter(cs, &allocated, "port_", "tx_errors",
-                           ps.tx_errors);
-        add_custom_counter(cs, &allocated, "port_", "ah_hits", ps.ah_hits);
-        add_custom_counter(cs, &allocated, "port_", "ah_misses",
-                           ps.ah_misses);
-        add_custom_counter(cs, &allocated, "port_", "ah_evictions",
-                           ps.ah_evictions);
-        add_custom_counter(cs, &allocated, "port_", "ah_failures",
-                           ps.ah_failures);
-        /* The port's own totals, apart from the netdev's: they include
-         * datagrams that the translation then drops, and not frames that
-         * never reached the port. */
-        add_custom_counter(cs, &allocated, "port_", "rx_packets",
-                           ps.rx_packets);
-        add_custom_counter(cs, &allocated, "port_", "rx_bytes",
-                           ps.rx_bytes);
-        add_custom_counter(cs, &allocated, "port_", "tx_packets",
-                           ps.tx_packets);
-        add_custom_counter(cs, &allocated, "port_", "tx_bytes",
-                           ps.tx_bytes);
+        add_custom_counters(cs, &allocated, "port_", &ps, port_counters,
+                            ARRAY_SIZE(port_counters));
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
