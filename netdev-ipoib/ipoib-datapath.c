@@ -271,7 +271,12 @@ prepare_partition_tx(struct netdev_ipoib *dev, struct ipoib_partition *part,
     bool ok;
 
     ipoib_hwaddr_gid(&r->dst, &mgid);
-    if (r->multicast && ib_gid_equals(&mgid, &part->bcast.mgid)) {
+    bool bcast = r->multicast && ib_gid_equals(&mgid, &part->bcast.mgid);
+    struct ipoib_listen_entry *le = (r->multicast && !bcast
+                                     ? ipoib_listen_find(&part->listen,
+                                                         &mgid)
+                                     : NULL);
+    if (bcast) {
         if (!ipoib_offload_fits_mtu(p, part->bcast.ib_mtu)) {
             dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
             return false;
@@ -279,12 +284,10 @@ prepare_partition_tx(struct netdev_ipoib *dev, struct ipoib_partition *part,
         part->bcast_tx_packets++;
         fill_multicast_desc(dev, &part->bcast, r->vif->qpn, p, d);
         ok = true;
-    } else if (r->multicast && ipoib_listen_find(&part->listen, &mgid)) {
+    } else if (le) {
         /* A group the partition's VMs listen on: sent as its full
          * member, once joined (a send-only join meanwhile would make the
          * SA's answer ambiguous). */
-        struct ipoib_listen_entry *le = ipoib_listen_find(&part->listen,
-                                                          &mgid);
         if (le->state != IPOIB_LISTEN_JOINED) {
             dev->netdev_drops[IPOIB_NDROP_MCAST_PENDING]++;
             return false;
