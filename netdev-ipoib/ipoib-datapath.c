@@ -267,15 +267,17 @@ prepare_partition_tx(struct netdev_ipoib *dev, struct ipoib_partition *part,
                      bool *queued)
     OVS_REQUIRES(dev->mutex)
 {
-    struct ib_gid mgid;
+    struct ipoib_listen_entry *le = NULL;
+    bool bcast = false;
     bool ok;
 
-    ipoib_hwaddr_gid(&r->dst, &mgid);
-    bool bcast = r->multicast && ib_gid_equals(&mgid, &part->bcast.mgid);
-    struct ipoib_listen_entry *le = (r->multicast && !bcast
-                                     ? ipoib_listen_find(&part->listen,
-                                                         &mgid)
-                                     : NULL);
+    if (r->multicast) {
+        struct ib_gid mgid;
+
+        ipoib_hwaddr_gid(&r->dst, &mgid);
+        bcast = ib_gid_equals(&mgid, &part->bcast.mgid);
+        le = bcast ? NULL : ipoib_listen_find(&part->listen, &mgid);
+    }
     if (bcast) {
         if (!ipoib_offload_fits_mtu(p, part->bcast.ib_mtu)) {
             dev->netdev_drops[IPOIB_NDROP_PATH_MTU]++;
@@ -305,7 +307,8 @@ prepare_partition_tx(struct netdev_ipoib *dev, struct ipoib_partition *part,
               : prepare_unicast(dev, p, r, now, d, queued));
     }
     if (ok) {
-        ipoib_partition_fix_desc(dev, r->vif, d);
+        /* The VIF was found by (MAC, VLAN) in this partition's context. */
+        ipoib_partition_set_desc(part, d);
     }
     return ok;
 }

@@ -60,6 +60,7 @@ void
 ipoib_partitions_init(struct netdev_ipoib *dev)
 {
     hmap_init(&dev->partitions);
+    dev->partition_by_vlan = NULL;
 }
 
 static void
@@ -68,7 +69,7 @@ partition_free(struct ipoib_partition *part)
     ipoib_neigh_table_destroy(&part->neighs);
     ipoib_listen_table_destroy(&part->listen);
     free(part->refusal);
-    free(part);
+    free_cacheline(part);
 }
 
 void
@@ -80,20 +81,34 @@ ipoib_partitions_destroy(struct netdev_ipoib *dev)
         partition_free(part);
     }
     hmap_destroy(&dev->partitions);
+    free(dev->partition_by_vlan);
+    dev->partition_by_vlan = NULL;
 }
 
 struct ipoib_partition *
 ipoib_partition_find(const struct netdev_ipoib *dev, uint16_t vlan)
 {
-    struct ipoib_partition *part;
+    return (dev->partition_by_vlan && vlan < IPOIB_N_VLANS
+            ? dev->partition_by_vlan[vlan]
+            : NULL);
+}
 
-    HMAP_FOR_EACH_WITH_HASH (part, node, hash_int(vlan, 0),
-                             &dev->partitions) {
-        if (part->vlan == vlan) {
-            return part;
-        }
+static void
+partition_index(struct netdev_ipoib *dev, struct ipoib_partition *part)
+{
+    if (!dev->partition_by_vlan) {
+        dev->partition_by_vlan = xcalloc(IPOIB_N_VLANS,
+                                         sizeof *dev->partition_by_vlan);
     }
-    return NULL;
+    hmap_insert(&dev->partitions, &part->node, hash_int(part->vlan, 0));
+    dev->partition_by_vlan[part->vlan] = part;
+}
+
+static void
+partition_unindex(struct netdev_ipoib *dev, struct ipoib_partition *part)
+{
+    hmap_remove(&dev->partitions, &part->node);
+    dev->partition_by_vlan[part->vlan] = NULL;
 }
 
 struct ipoib_partition *
@@ -192,7 +207,6 @@ struct ipoib_partition *
 ipoib_partition_get(struct netdev_ipoib *dev, uint16_t vlan)
 {
     struct ipoib_partition *part = ipoib_partition_find(dev, vlan);
-    long long int now = time_msec();
 
     if (part) {
         return part;
@@ -202,7 +216,8 @@ ipoib_partition_get(struct netdev_ipoib *dev, uint16_t vlan)
         return NULL;
     }
 
-    part = xzalloc(sizeof *part);
+    long long int now = time_msec();
+    part = xzalloc_cacheline(sizeof *part);
     part->vlan = vlan;
     part->state = IPOIB_PART_DOWN;
     part->last_used = now;
@@ -213,7 +228,7 @@ ipoib_partition_get(struct netdev_ipoib *dev, uint16_t vlan)
     part->xlate.vlan = vlan;
     ipoib_listen_table_init(&part->listen, IPOIB_MAX_LISTEN_GROUPS);
     part->xlate.mtu = part->mtu;
-    hmap_insert(&dev->partitions, &part->node, hash_int(vlan, 0));
+    partition_index(dev, part);
     VLOG_INFO("%s: VLAN %"PRIu16" maps to P_Key 0x%04"PRIx16,
               netdev_get_name(&dev->up), vlan,
               ipoib_partition_vlan_pkey(vlan));
@@ -256,7 +271,10 @@ ipoib_partition_for_tx(struct netdev_ipoib *dev, uint16_t vlan,
         ipoib_partition_refuse_frame(dev, vlan, part);
         return NULL;
     }
-    part->last_used = now;
+    if (part->last_used != now) {
+        /* Written once a millisecond, not once a frame. */
+        part->last_used = now;
+    }
     if (part->state != IPOIB_PART_UP) {
         dev->netdev_drops[IPOIB_NDROP_LINK_DOWN]++;
         return NULL;
@@ -308,10 +326,17 @@ ipoib_partition_fix_desc(const struct netdev_ipoib *dev,
     const struct ipoib_partition *part = ipoib_partition_find(dev,
                                                               vif->vlan);
     if (part) {
-        d->pkey = part->pkey;
-        if (d->dqpn != IB_MULTICAST_QPN) {
-            d->qkey = part->bcast.qkey;
-        }
+        ipoib_partition_set_desc(part, d);
+    }
+}
+
+void
+ipoib_partition_set_desc(const struct ipoib_partition *part,
+                         struct ipoib_tx_desc *d)
+{
+    d->pkey = part->pkey;
+    if (d->dqpn != IB_MULTICAST_QPN) {
+        d->qkey = part->bcast.qkey;
     }
 }
 
@@ -447,7 +472,7 @@ ipoib_partitions_housekeeping(struct netdev_ipoib *dev, long long int now)
                       "its partition", netdev_get_name(&dev->up),
                       part->vlan);
             partition_down(dev, part);
-            hmap_remove(&dev->partitions, &part->node);
+            partition_unindex(dev, part);
             partition_free(part);
             netdev_change_seq_changed(&dev->up);
             continue;

@@ -54,6 +54,9 @@ struct smap;
 /* VLANs (partitions) one port may serve, beyond its own P_Key. */
 #define IPOIB_MAX_PARTITIONS 256
 
+/* VLAN IDs 0...4095: the size of netdev_ipoib's 'partition_by_vlan'. */
+#define IPOIB_N_VLANS 4096
+
 enum ipoib_partition_state {
     IPOIB_PART_REFUSED,         /* P_Key not usable on this port. */
     IPOIB_PART_DOWN,            /* Waiting for the port's link. */
@@ -62,16 +65,19 @@ enum ipoib_partition_state {
 };
 
 struct ipoib_partition {
+    /* Read or written for every frame: these fill the first cache line
+     * (the struct is cache-line aligned). */
     struct hmap_node node;      /* In netdev_ipoib's 'partitions'. */
     uint16_t vlan;              /* 1...4094. */
     uint16_t pkey;              /* P_Key table entry, 0 if refused. */
     enum ipoib_partition_state state;
+    long long int last_used;    /* Last frame or VIF seen. */
+    struct ipoib_mcast_group bcast;     /* Its Q_Key is unicast's too. */
+
     char *refusal;              /* Why, while IPOIB_PART_REFUSED. */
-    struct ipoib_mcast_group bcast;
     uint32_t host_qpn;          /* Receives the partition's broadcasts. */
     int mtu;                    /* IPoIB MTU of the partition. */
     long long int join_sent;
-    long long int last_used;    /* Last frame or VIF seen. */
     uint64_t n_refused;         /* Frames dropped while refused. */
     uint64_t bcast_tx_packets;  /* Sent to 'bcast', for show-groups. */
     uint64_t bcast_rx_packets;  /* Received from 'bcast'. */
@@ -123,6 +129,9 @@ int ipoib_partition_vif_make_qp(struct netdev_ipoib *, struct ipoib_vif *);
  * it, if that VIF has a VLAN.  'vif' may be NULL: found by d->src_qpn. */
 void ipoib_partition_fix_desc(const struct netdev_ipoib *,
                               const struct ipoib_vif *,
+                              struct ipoib_tx_desc *d);
+/* The same, for a sender already known to be in 'part'. */
+void ipoib_partition_set_desc(const struct ipoib_partition *part,
                               struct ipoib_tx_desc *d);
 
 /* Port life cycle, called by netdev-ipoib.c. */
