@@ -1,5 +1,6 @@
 #! /bin/sh
-# Installs the Debian 12 packages that building, testing and the demo need.
+# Installs the Debian 12 packages that building, testing and the demo need,
+# and any packages named as arguments (build-aux/fuzz.sh adds clang).
 # Does nothing for packages that are already installed.  Needs root (or
 # sudo) only when something is missing.
 set -e
@@ -13,6 +14,7 @@ PACKAGES="
     iproute2 iputils-ping ethtool iperf3 procps psmisc tshark
     python3-scapy
     dnsmasq-base isc-dhcp-client udhcpc
+    $*
 "
 
 missing=

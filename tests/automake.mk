@@ -21,7 +21,8 @@ TESTSUITE_AT = \
 	tests/ipoib-fakeverbs.at \
 	tests/ipoib-dhcp.at \
 	tests/ipoib-native.at \
-	tests/ipoib-sim-qp-table.at
+	tests/ipoib-sim-qp-table.at \
+	tests/ipoib-fuzz.at
 
 OVS_TESTSUITE_DEPS = \
 	$(OVS_SRCDIR)/tests/ovs-macros.at \
