@@ -49,6 +49,7 @@
 VLOG_DEFINE_THIS_MODULE(transport_verbs);
 
 #define REOPEN_MSEC 2000            /* Retry opening a device this often. */
+#define RECOVER_RETRY_MSEC 1000     /* Retry resetting a broken QP. */
 #define QUERY_DOWN_MSEC 1000        /* Re-read a port that is not ACTIVE. */
 #define QUERY_ACTIVE_MSEC 5000      /* Re-read an ACTIVE port. */
 #define ASYNC_EVENTS_PER_RUN 64
@@ -371,6 +372,7 @@ handle_async_event(struct ipoib_port *port, const struct ibv_async_event *ev)
             qp->broken = true;
             ovs_mutex_unlock(&port->tx_mutex);
             port->have_broken_qps = true;
+            port->next_recover = 0;
         }
         break;
 
@@ -653,6 +655,8 @@ verbs_open(const struct ipoib_port_config *cfg, struct ipoib_port **portp)
     port->attr.state = IPOIB_PORT_DOWN;
     hmap_init(&port->requests);
     hmap_init(&port->qps);
+    port->qp_error_seq = seq_create();
+    port->qp_error_seqno = seq_read(port->qp_error_seq);
     ovs_mutex_init(&port->rx_mutex);
     ovs_mutex_init(&port->tx_mutex);
 
@@ -673,6 +677,7 @@ verbs_close(struct ipoib_port *port)
     verbs_port_close_dev(port);
     hmap_destroy(&port->requests);
     hmap_destroy(&port->qps);
+    seq_destroy(port->qp_error_seq);
     ovs_mutex_destroy(&port->rx_mutex);
     ovs_mutex_destroy(&port->tx_mutex);
     free(port->error);
@@ -681,6 +686,21 @@ verbs_close(struct ipoib_port *port)
     free(port->name);
     free(port->device);
     free(port);
+}
+
+/* Resets the QPs that an error event or the data path (a completion
+ * error) marked broken; retries later those that cannot be reset yet. */
+static void
+run_recovery(struct ipoib_port *port, long long int now)
+{
+    uint64_t seqno = seq_read(port->qp_error_seq);
+
+    if (seqno != port->qp_error_seqno
+        || (port->have_broken_qps && now >= port->next_recover)) {
+        port->qp_error_seqno = seqno;
+        port->have_broken_qps = verbs_qp_recover_broken(port);
+        port->next_recover = now + RECOVER_RETRY_MSEC;
+    }
 }
 
 static void
@@ -701,10 +721,7 @@ verbs_run(struct ipoib_port *port)
     if (now >= port->next_query) {
         refresh_port(port);
     }
-    if (port->have_broken_qps) {
-        port->have_broken_qps = false;
-        verbs_qp_recover_broken(port);
-    }
+    run_recovery(port, now);
     run_sa(port);
 }
 
@@ -721,8 +738,9 @@ verbs_wait(struct ipoib_port *port)
     poll_fd_wait(port->dev->ctx->async_fd, POLLIN);
     poll_timer_wait_until(port->next_query);
     if (port->have_broken_qps) {
-        poll_immediate_wake();
+        poll_timer_wait_until(port->next_recover);
     }
+    seq_wait(port->qp_error_seq, port->qp_error_seqno);
     if (port->sa && ib_sa_client_n_pending(port->sa)) {
         ib_sa_client_wait(port->sa);
     }

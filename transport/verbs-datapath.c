@@ -29,6 +29,7 @@
 
 #include <config.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include "openvswitch/poll-loop.h"
@@ -88,6 +89,12 @@ verbs_tx_poll(struct verbs_dev *dev, struct ipoib_port *port)
                              port->name, wcs[i].qp_num,
                              ibv_wc_status_str(wcs[i].status));
                 ipoib_counter_inc(&port->counters.tx_errors, 1);
+                /* The QP is now in SQE (UD) and flushes every send until
+                 * it is reset.  A flush only follows an error already
+                 * seen, or our own reset. */
+                if (wcs[i].status != IBV_WC_WR_FLUSH_ERR) {
+                    verbs_qp_note_error(port, dev->tx_slots[idx].qpn);
+                }
             }
             slot_release(dev, port, idx);
         }
@@ -339,8 +346,14 @@ handle_rx_wc(struct ipoib_port *port, struct verbs_dev *dev,
     buf = verbs_rx_ring_buf(&dev->rx_ring, wc->wr_id);
     if (wc->status != IBV_WC_SUCCESS) {
         if (wc->status != IBV_WC_WR_FLUSH_ERR) {
-            VLOG_WARN_RL(&rl, "%s: receive completion error: %s",
-                         port->name, ibv_wc_status_str(wc->status));
+            VLOG_WARN_RL(&rl, "%s: receive completion error on QP 0x%06"
+                         PRIx32": %s", port->name, wc->qp_num,
+                         ibv_wc_status_str(wc->status));
+            /* A receive error moves the QP to ERR: it receives and sends
+             * nothing until reset.  Only qp_num is valid here. */
+            ovs_mutex_lock(&port->tx_mutex);
+            verbs_qp_note_error(port, wc->qp_num);
+            ovs_mutex_unlock(&port->tx_mutex);
         }
         ipoib_counter_inc(&c->rx_errors, 1);
     } else {
@@ -399,9 +412,12 @@ verbs_recv(struct ipoib_port *port, struct ipoib_rx_desc *descs, int n)
         return 0;
     }
     drain_rx_events(dev);
-    if (dev->rx_stashed && n > 0) {
-        dev->rx_stashed = false;
-        n_filled += handle_rx_wc(port, dev, &dev->rx_stash, &descs[0]);
+    while (dev->n_rx_stash && n_filled < n) {
+        const struct ibv_wc *wc = &dev->rx_stash[dev->rx_stash_head];
+
+        dev->rx_stash_head = (dev->rx_stash_head + 1) % dev->rx_ring.n_bufs;
+        dev->n_rx_stash--;
+        n_filled += handle_rx_wc(port, dev, wc, &descs[n_filled]);
     }
     while (n_filled < n) {
         int want = MIN(n - n_filled, VERBS_POLL_BATCH);
@@ -423,6 +439,37 @@ verbs_recv(struct ipoib_port *port, struct ipoib_rx_desc *descs, int n)
     return n_filled;
 }
 
+/* Appends the receive CQ's completions to the stash, where recv() finds
+ * them first.  Resetting or destroying a QP discards its completions from
+ * the CQ, with no other trace of their buffers: taking them out first
+ * gives every buffer back to the ring.  Stops when the stash is full,
+ * which cannot be while every completion is of a distinct buffer. */
+static void
+stash_rx(struct verbs_dev *dev, int max)
+{
+    uint32_t size = dev->rx_ring.n_bufs;
+
+    while (max > 0 && dev->n_rx_stash < size) {
+        uint32_t tail = (dev->rx_stash_head + dev->n_rx_stash) % size;
+        int n = MIN(max, (int) MIN(size - tail, size - dev->n_rx_stash));
+
+        n = ibv_poll_cq(dev->rx_cq, n, &dev->rx_stash[tail]);
+        if (n <= 0) {
+            break;
+        }
+        dev->n_rx_stash += n;
+        max -= n;
+    }
+}
+
+void
+verbs_rx_stash_cq(struct verbs_dev *dev)
+{
+    if (dev) {
+        stash_rx(dev, INT_MAX);
+    }
+}
+
 void
 verbs_recv_wait(struct ipoib_port *port)
 {
@@ -432,18 +479,20 @@ verbs_recv_wait(struct ipoib_port *port)
     dev = port->dev;
     if (!dev) {
         /* The control path's wait() covers reopening. */
-    } else if (dev->rx_stashed) {
+    } else if (dev->n_rx_stash) {
         poll_immediate_wake();
     } else if (ibv_req_notify_cq(dev->rx_cq, 0)) {
         /* Cannot arm: fall back to polling soon. */
         poll_timer_wait(10);
-    } else if (ibv_poll_cq(dev->rx_cq, 1, &dev->rx_stash) > 0) {
-        /* Arrived between the last poll and arming: no event will come
-         * for it, so keep it for recv(). */
-        dev->rx_stashed = true;
-        poll_immediate_wake();
     } else {
-        poll_fd_wait(dev->rx_channel->fd, POLLIN);
+        /* One that arrived between the last poll and arming makes no
+         * event: keep it for recv(). */
+        stash_rx(dev, 1);
+        if (dev->n_rx_stash) {
+            poll_immediate_wake();
+        } else {
+            poll_fd_wait(dev->rx_channel->fd, POLLIN);
+        }
     }
     ovs_mutex_unlock(&port->rx_mutex);
 }

@@ -286,6 +286,7 @@ setup_rx(struct verbs_dev *dev, char **errorp, const char *name)
         *errorp = xasprintf("cannot allocate receive buffers for %s", name);
         return error;
     }
+    dev->rx_stash = xcalloc(n_bufs, sizeof *dev->rx_stash);
     dev->rx_mr = ibv_reg_mr(dev->pd, dev->rx_ring.mem,
                             verbs_rx_ring_size(&dev->rx_ring),
                             IBV_ACCESS_LOCAL_WRITE);
@@ -455,6 +456,7 @@ verbs_dev_close(struct verbs_dev *dev)
     if (dev->rx_ring.mem) {
         verbs_rx_ring_destroy(&dev->rx_ring);
     }
+    free(dev->rx_stash);
     free_pagealign(dev->tx_mem);
     free(dev->tx_slots);
     free(dev->tx_free);

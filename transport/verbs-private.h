@@ -40,6 +40,7 @@
 #include "openvswitch/hmap.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
+#include "seq.h"
 #include "transport/ipoib-counter.h"
 #include "transport/ipoib-event-queue.h"
 #include "transport/ipoib-transport.h"
@@ -71,7 +72,7 @@ struct verbs_qp {
     uint16_t pkey_idx;
     uint32_t qkey;
     uint32_t n_outstanding;         /* Sends not completed (tx_mutex). */
-    bool broken;                    /* Got a QP error event. */
+    bool broken;                    /* In an error state, to reset. */
 };
 
 /* A send buffer. */
@@ -101,8 +102,12 @@ struct verbs_dev {
     struct ibv_recv_wr rx_wrs[VERBS_RX_BATCH];
     struct ibv_sge rx_sges[VERBS_RX_BATCH];
     unsigned int rx_events_unacked;
-    struct ibv_wc rx_stash;         /* A completion recv_wait() polled. */
-    bool rx_stashed;
+    /* Completions polled before recv() could take them: by recv_wait(),
+     * and before a QP is reset or destroyed, which would discard its
+     * completions and so lose their buffers.  A FIFO with room for every
+     * receive buffer. */
+    struct ibv_wc *rx_stash;
+    uint32_t rx_stash_head, n_rx_stash;
 
     /* Send side (tx_mutex). */
     uint8_t *tx_mem;
@@ -186,8 +191,11 @@ struct ipoib_port {
     uint64_t next_cookie;
     struct verbs_group_template templates[VERBS_MAX_TEMPLATES];
     bool have_broken_qps;
+    long long int next_recover;     /* When to reset broken QPs. */
+    uint64_t qp_error_seqno;        /* 'qp_error_seq' when last seen. */
 
     /* Shared with the data path. */
+    struct seq *qp_error_seq;       /* Changed when it marks a QP broken. */
     struct ovs_mutex rx_mutex;
     struct ovs_mutex tx_mutex;
     struct hmap qps;
@@ -214,7 +222,8 @@ void verbs_qp_destroy_all(struct ipoib_port *);
 struct verbs_qp *verbs_qp_find(const struct ipoib_port *, uint32_t qpn);
 struct verbs_qp *verbs_qp_find_ibv(const struct ipoib_port *,
                                    const struct ibv_qp *);
-void verbs_qp_recover_broken(struct ipoib_port *);
+void verbs_qp_note_error(struct ipoib_port *, uint32_t qpn);
+bool verbs_qp_recover_broken(struct ipoib_port *);
 int verbs_qp_attach_mcast(struct ipoib_port *, uint32_t qpn,
                           const struct ib_gid *mgid, uint16_t mlid);
 void verbs_qp_detach_mcast(struct ipoib_port *, uint32_t qpn,
@@ -227,5 +236,6 @@ void verbs_recv_wait(struct ipoib_port *);
 void verbs_tx_poll(struct verbs_dev *, struct ipoib_port *);
 void verbs_tx_reclaim_qp(struct verbs_dev *, struct ipoib_port *,
                          uint32_t qpn);
+void verbs_rx_stash_cq(struct verbs_dev *);
 
 #endif /* verbs-private.h */

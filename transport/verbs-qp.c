@@ -170,9 +170,11 @@ qp_free(struct ipoib_port *port, struct verbs_qp *qp)
 
     hmap_remove(&port->qps, &qp->node);
     if (dev) {
-        /* Take the completions it has made, then give back the send
-         * buffers of sends the destroyed QP will never complete. */
+        /* Take the completions it has made (destroying it discards them,
+         * and with them their buffers), then give back the send buffers
+         * of sends the destroyed QP will never complete. */
         verbs_tx_poll(dev, port);
+        verbs_rx_stash_cq(dev);
         ibv_destroy_qp(qp->qp);
         verbs_tx_reclaim_qp(dev, port, qp->qpn);
     }
@@ -208,12 +210,29 @@ verbs_qp_destroy_all(struct ipoib_port *port)
     ovs_mutex_unlock(&port->rx_mutex);
 }
 
-/* Brings QPs that got an error event back to RTS: a UD QP in error drops
- * every send, and the netdev would not know to make a new one.  The QPN
- * stays, so peers' neighbor entries stay right. */
+/* Marks QP 'qpn' broken after a completion error, which left it in SQE
+ * (send) or ERR (receive), and tells the control thread, which resets
+ * it. */
 void
+verbs_qp_note_error(struct ipoib_port *port, uint32_t qpn)
+    OVS_REQUIRES(port->tx_mutex)
+{
+    struct verbs_qp *qp = verbs_qp_find(port, qpn);
+
+    if (qp && !qp->broken) {
+        qp->broken = true;
+        seq_change(port->qp_error_seq);
+    }
+}
+
+/* Brings QPs that got an error event or a completion error back to RTS:
+ * a UD QP in error drops every send, and the netdev would not know to make
+ * a new one.  The QPN stays, so peers' neighbor entries stay right.
+ * Returns true if some QP could not be reset and stays broken. */
+bool
 verbs_qp_recover_broken(struct ipoib_port *port)
 {
+    bool left_broken = false;
     struct verbs_qp *qp;
 
     ovs_mutex_lock(&port->rx_mutex);
@@ -226,6 +245,7 @@ verbs_qp_recover_broken(struct ipoib_port *port)
             continue;
         }
         verbs_tx_poll(port->dev, port);
+        verbs_rx_stash_cq(port->dev);
         memset(&attr, 0, sizeof attr);
         attr.qp_state = IBV_QPS_RESET;
         error = ibv_modify_qp(qp->qp, &attr, IBV_QP_STATE);
@@ -237,14 +257,16 @@ verbs_qp_recover_broken(struct ipoib_port *port)
             VLOG_WARN_RL(&rl, "%s: cannot reset QP 0x%06"PRIx32" after an "
                          "error (%s), will retry", port->name, qp->qpn,
                          ovs_strerror(error));
+            left_broken = true;
             continue;
         }
-        VLOG_INFO("%s: QP 0x%06"PRIx32" reset after an error", port->name,
-                  qp->qpn);
+        VLOG_INFO_RL(&rl, "%s: QP 0x%06"PRIx32" reset after an error",
+                     port->name, qp->qpn);
         qp->broken = false;
     }
     ovs_mutex_unlock(&port->tx_mutex);
     ovs_mutex_unlock(&port->rx_mutex);
+    return left_broken;
 }
 
 int

@@ -13,10 +13,11 @@
 # limitations under the License.
 
 # libfakeverbs.so: a simulated HCA that tests LD_PRELOAD into unmodified
-# libibverbs programs (tests/fakeverbs/README.md), and test-verbs-ud, its
-# own UD check (tests/ipoib-fakeverbs.at).  A check "program" built as a
-# shared object: the project does not use libtool.  Sanitizer flags stay
-# off the shim, which is preloaded into uninstrumented programs.
+# libibverbs programs (tests/fakeverbs/README.md), and test-verbs-ud and
+# test-verbs-faults, its own checks (tests/ipoib-fakeverbs.at).  A check
+# "program" built as a shared object: the project does not use libtool.
+# Sanitizer flags stay off the shim, which is preloaded into
+# uninstrumented programs.
 EXTRA_DIST += tests/fakeverbs/README.md
 
 if HAVE_IBVERBS
@@ -28,6 +29,7 @@ tests_fakeverbs_libfakeverbs_so_SOURCES = \
 	tests/fakeverbs/fv-config.c \
 	tests/fakeverbs/fv-cq.c \
 	tests/fakeverbs/fv-device.c \
+	tests/fakeverbs/fv-faults.c \
 	tests/fakeverbs/fv-ip.c \
 	tests/fakeverbs/fv-pd-mr.c \
 	tests/fakeverbs/fv-progress.c \
@@ -46,4 +48,8 @@ tests_fakeverbs_libfakeverbs_so_LDADD = -lpthread
 check_PROGRAMS += tests/test-verbs-ud
 tests_test_verbs_ud_SOURCES = tests/test-verbs-ud.c
 tests_test_verbs_ud_LDADD = -libverbs -lpthread
+
+check_PROGRAMS += tests/test-verbs-faults
+tests_test_verbs_faults_SOURCES = tests/test-verbs-faults.c
+tests_test_verbs_faults_LDADD = -libverbs
 endif

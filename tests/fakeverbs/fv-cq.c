@@ -222,6 +222,9 @@ cq_signal(struct fv_cq *cq)
 void
 fv_cq_push(struct fv_cq *cq, const struct ibv_wc *wc, bool solicited)
 {
+    if (cq->failed) {
+        return;
+    }
     if (cq->count >= cq->size) {
         if (!cq->overrun) {
             struct ibv_async_event event = {
@@ -237,6 +240,23 @@ fv_cq_push(struct fv_cq *cq, const struct ibv_wc *wc, bool solicited)
     if (cq->armed && (!cq->solicited_only || solicited
                       || wc->status != IBV_WC_SUCCESS)) {
         cq_signal(cq);
+    }
+}
+
+/* An injected CQ error (fv-faults.c): IBV_EVENT_CQ_ERR, and the CQ takes
+ * no completions and polls fail from then on, as on an HCA whose CQ went
+ * to its error state.  Caller holds the context lock. */
+void
+fv_cq_fail(struct fv_cq *cq)
+{
+    struct ibv_async_event event = {
+        .element.cq = &cq->cq, .event_type = IBV_EVENT_CQ_ERR,
+    };
+
+    if (!cq->failed) {
+        cq->failed = true;
+        cq->count = 0;
+        fv_async_post(fv_ctx(cq->cq.context), &event);
     }
 }
 
@@ -264,6 +284,10 @@ fv_poll_cq(struct ibv_cq *cq_, int n, struct ibv_wc *wc)
     int i;
 
     pthread_mutex_lock(&ctx->lock);
+    if (cq->failed) {
+        pthread_mutex_unlock(&ctx->lock);
+        return -1;
+    }
     if (!cq->count) {
         fv_progress_poll(ctx, cq);
     }

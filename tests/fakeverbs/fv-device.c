@@ -316,7 +316,14 @@ fv_query_port_op(struct ibv_context *context, uint8_t port_num,
     if (port_num != 1) {
         return EINVAL;
     }
-    fill_port_attr(fv_ctx(context), &full);
+    struct fv_context *ctx = fv_ctx(context);
+    pthread_mutex_lock(&ctx->lock);
+    bool dead = ctx->dead;
+    pthread_mutex_unlock(&ctx->lock);
+    if (dead) {
+        return EIO;             /* As the kernel answers after a fatal. */
+    }
+    fill_port_attr(ctx, &full);
     memcpy(attr, &full, len < sizeof full ? len : sizeof full);
     return 0;
 }

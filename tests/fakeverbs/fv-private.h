@@ -131,6 +131,11 @@ struct fv_context {
     uint32_t bad_pkey_cntr;
     uint32_t rx_no_wqe_drops;       /* No posted receive: silent drop. */
 
+    /* Injected faults (fv-faults.c). */
+    uint32_t rx_faults;             /* Receives left to fail. */
+    uint32_t tx_faults;             /* Sends left to fail. */
+    bool dead;                      /* IBV_EVENT_DEVICE_FATAL was raised. */
+
     struct fv_list async_queue;     /* Of struct fv_async_entry. */
     struct fv_list qps;             /* Of struct fv_qp. */
     struct fv_list mrs;             /* Of struct fv_mr. */
@@ -169,6 +174,7 @@ struct fv_cq {
     int size, head, count;
     bool armed, solicited_only;
     bool overrun;
+    bool failed;                    /* CQ error: unusable until destroyed. */
     uint32_t comp_reported;         /* Events read by ibv_get_cq_event. */
     uint32_t async_reported;
     int refs;                       /* QPs using it. */
@@ -245,6 +251,7 @@ void fv_pd_ref(struct ibv_pd *, int delta);
 void fv_cq_push(struct fv_cq *, const struct ibv_wc *, bool solicited);
 void fv_cq_clean(struct fv_cq *, uint32_t qp_num);
 void fv_cq_forget_events(struct fv_cq *);
+void fv_cq_fail(struct fv_cq *);
 
 /* fv-async.c */
 void fv_async_post(struct fv_context *, const struct ibv_async_event *);
@@ -296,6 +303,12 @@ int fv_wire_mcast_join(struct fv_context *, struct fv_qp *, uint16_t mlid);
 void fv_wire_mcast_leave(struct fv_context *, struct fv_qp *,
                          uint16_t mlid);
 void fv_wire_move(struct fv_context *, struct fv_qp *, uint16_t lid);
+
+/* fv-faults.c: the "<LID>.faults" control file. */
+void fv_faults_name(char *buf, size_t size);
+void fv_faults_apply(struct fv_context *);
+bool fv_faults_take_rx(struct fv_context *);
+bool fv_faults_take_tx(struct fv_context *);
 
 /* fv-progress.c */
 int fv_progress_start(struct fv_context *);

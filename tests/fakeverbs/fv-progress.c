@@ -77,19 +77,26 @@ static void
 handle_inotify(struct fv_context *ctx)
 {
     char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-    char name[64];
-    bool changed = false;
+    char name[64], faults_name[64];
+    bool changed = false, faults = false;
     ssize_t n;
 
     fv_port_ctl_name(name, sizeof name);
+    fv_faults_name(faults_name, sizeof faults_name);
     while ((n = read(ctx->inotify_fd, buf, sizeof buf)) > 0) {
         for (char *p = buf; p < buf + n;) {
             const struct inotify_event *ev = (const void *) p;
             if (ev->len && !strcmp(ev->name, name)) {
                 changed = true;
+            } else if (ev->len && !strcmp(ev->name, faults_name)
+                       && !(ev->mask & IN_DELETE)) {
+                faults = true;
             }
             p += sizeof *ev + ev->len;
         }
+    }
+    if (faults) {
+        fv_faults_apply(ctx);
     }
     if (changed) {
         struct fv_port_ctl ctl;

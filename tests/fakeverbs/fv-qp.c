@@ -105,7 +105,7 @@ create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *init,
     fv_list_init(&qp->mcast);
 
     pthread_mutex_lock(&ctx->lock);
-    int error = fv_wire_bind(ctx, qp);
+    int error = ctx->dead ? EIO : fv_wire_bind(ctx, qp);
     if (!error) {
         error = fv_progress_watch(ctx, qp);
         if (error) {
@@ -276,6 +276,10 @@ modify_qp(struct fv_qp *qp, const struct ibv_qp_attr *attr, int mask)
         return EINVAL;
     }
     enum ibv_qp_state next = mask & IBV_QP_STATE ? attr->qp_state : cur;
+    if (fv_ctx(qp->qp.context)->dead
+        && next != IBV_QPS_RESET && next != IBV_QPS_ERR) {
+        return EIO;             /* Only teardown works on a dead device. */
+    }
     struct transition t = ud_transition(cur, next);
     int given = mask & ~(IBV_QP_STATE | IBV_QP_CUR_STATE);
     if (!t.ok || (given & t.required) != t.required

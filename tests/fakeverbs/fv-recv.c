@@ -181,7 +181,9 @@ fv_recv_deliver(struct fv_context *ctx, struct fv_qp *qp,
         .slid = hdr->slid,
         .sl = hdr->sl,
     };
-    wc.status = check_wqe(ctx, qp, &wqe, wc.byte_len);
+    /* An injected error takes the buffer as a real one would. */
+    wc.status = (fv_faults_take_rx(ctx) ? IBV_WC_LOC_LEN_ERR
+                 : check_wqe(ctx, qp, &wqe, wc.byte_len));
     if (wc.status == IBV_WC_SUCCESS) {
         if (hdr->flags & FV_WIRE_GRH) {
             scatter(&wqe, 0, hdr->grh, FV_GRH_LEN);

@@ -232,6 +232,9 @@ execute_wr(struct fv_context *ctx, struct fv_qp *qp,
         wc.status = IBV_WC_WR_FLUSH_ERR;
     } else if (!buf) {
         wc.status = IBV_WC_GENERAL_ERR;
+    } else if (fv_faults_take_tx(ctx)) {
+        /* Injected: the HCA refused the WR; nothing leaves. */
+        wc.status = IBV_WC_LOC_QP_OP_ERR;
     } else {
         wc.status = gather(ctx, qp, wr, buf, size, &len);
     }
