@@ -144,7 +144,8 @@ prepare_unicast(struct netdev_ipoib *dev, struct dp_packet *p,
     *queued = false;
     ipoib_hwaddr_gid(&r->dst, &dgid);
     struct ipoib_path_entry *e = ipoib_path_cache_get(&dev->paths, &dgid,
-                                                      now, &created);
+                                                      r->vif->pkey, now,
+                                                      &created);
     if (!e) {
         dev->netdev_drops[IPOIB_NDROP_NO_PATH]++;
         return false;
@@ -503,9 +504,10 @@ netdev_ipoib_path_done(struct netdev_ipoib *dev, const struct ipoib_event *ev)
             return;
         }
         e = ipoib_path_cache_get(&dev->paths, &ev->path.path.dgid,
-                                 time_msec(), &created);
+                                 ev->path.pkey, time_msec(), &created);
     } else {
-        e = ipoib_path_cache_find(&dev->paths, &ev->path.dgid);
+        e = ipoib_path_cache_find(&dev->paths, &ev->path.dgid,
+                                  ev->path.pkey);
     }
     if (!e) {
         return;

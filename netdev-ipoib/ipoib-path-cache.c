@@ -23,16 +23,24 @@
 #include "hash.h"
 #include "util.h"
 
+/* The partition of a P_Key: without the membership bit. */
+static uint16_t
+pkey_partition(uint16_t pkey)
+{
+    return pkey & ~IB_PKEY_FULL_MEMBER;
+}
+
 static uint32_t
-hash_gid(const struct ib_gid *gid)
+hash_path(const struct ib_gid *gid, uint16_t pkey)
 {
     uint64_t prefix, guid;
 
-    /* As two words rather than hash_bytes()' loop over 16 bytes: this runs
+    /* As words rather than hash_bytes()' loop over 16 bytes: this runs
      * for every unicast frame sent. */
     memcpy(&prefix, gid->b, sizeof prefix);
     memcpy(&guid, gid->b + sizeof prefix, sizeof guid);
-    return hash_uint64_basis(guid, hash_uint64(prefix));
+    return hash_uint64_basis(guid ^ pkey_partition(pkey),
+                             hash_uint64(prefix));
 }
 
 void
@@ -83,12 +91,14 @@ ipoib_path_cache_destroy(struct ipoib_path_cache *cache)
 
 struct ipoib_path_entry *
 ipoib_path_cache_find(const struct ipoib_path_cache *cache,
-                      const struct ib_gid *dgid)
+                      const struct ib_gid *dgid, uint16_t pkey)
 {
     struct ipoib_path_entry *e;
 
-    HMAP_FOR_EACH_WITH_HASH (e, gid_node, hash_gid(dgid), &cache->by_gid) {
-        if (ib_gid_equals(&e->dgid, dgid)) {
+    HMAP_FOR_EACH_WITH_HASH (e, gid_node, hash_path(dgid, pkey),
+                             &cache->by_gid) {
+        if (ib_gid_equals(&e->dgid, dgid)
+            && pkey_partition(e->pkey) == pkey_partition(pkey)) {
             return e;
         }
     }
@@ -97,10 +107,10 @@ ipoib_path_cache_find(const struct ipoib_path_cache *cache,
 
 struct ipoib_path_entry *
 ipoib_path_cache_get(struct ipoib_path_cache *cache,
-                     const struct ib_gid *dgid, long long int now,
-                     bool *created)
+                     const struct ib_gid *dgid, uint16_t pkey,
+                     long long int now, bool *created)
 {
-    struct ipoib_path_entry *e = ipoib_path_cache_find(cache, dgid);
+    struct ipoib_path_entry *e = ipoib_path_cache_find(cache, dgid, pkey);
 
     *created = false;
     if (e) {
@@ -111,10 +121,11 @@ ipoib_path_cache_get(struct ipoib_path_cache *cache,
     }
     e = xzalloc(sizeof *e);
     e->dgid = *dgid;
+    e->pkey = pkey;
     e->state = IPOIB_PATH_QUERYING;
     e->queried = now;
     e->used = now;
-    hmap_insert(&cache->by_gid, &e->gid_node, hash_gid(dgid));
+    hmap_insert(&cache->by_gid, &e->gid_node, hash_path(dgid, pkey));
     *created = true;
     return e;
 }

@@ -19,7 +19,11 @@
 /* Paths to remote ports, as the subnet manager gave them.
  *
  * Unicast UD sends need the destination's LID (and SL), which only the SA
- * knows: a PathRecord query per remote port GID, answered asynchronously.
+ * knows: a PathRecord query per remote port GID and P_Key, answered
+ * asynchronously.  The P_Key is part of the key because the SM answers
+ * for a partition: its MTU (partitions.conf's mtu=) and, with QoS, its
+ * SL, so VMs of two VLANs that talk to the same remote port may need two
+ * paths.
  * While a query is out, a few packets wait here (as the kernel's IPoIB
  * keeps a short queue per path), so that the first ARP reply or ping is not
  * lost.  The cache also maps LIDs back to GIDs, for unicast packets that
@@ -52,6 +56,7 @@ struct ipoib_path_entry {
     struct hmap_node gid_node;  /* In ipoib_path_cache's 'by_gid'. */
     struct hmap_node lid_node;  /* In 'by_lid', when VALID. */
     struct ib_gid dgid;
+    uint16_t pkey;              /* The partition it was asked for. */
     enum ipoib_path_state state;
     struct ipoib_path path;
     long long int queried;      /* When the last query went out. */
@@ -71,13 +76,16 @@ void ipoib_path_cache_destroy(struct ipoib_path_cache *);
 /* Forgets every path and frees waiting packets (port down, SM change). */
 void ipoib_path_cache_flush(struct ipoib_path_cache *);
 
+/* 'pkey' is compared without its membership bit: the partition is what
+ * the SM answers for. */
 struct ipoib_path_entry *ipoib_path_cache_find(
-    const struct ipoib_path_cache *, const struct ib_gid *);
-/* Returns the entry for 'dgid', creating it in QUERYING state if needed
- * ('*created' says so; the caller sends the query).  Returns NULL if the
- * cache is full. */
+    const struct ipoib_path_cache *, const struct ib_gid *, uint16_t pkey);
+/* Returns the entry for 'dgid' in 'pkey', creating it in QUERYING state if
+ * needed ('*created' says so; the caller sends the query).  Returns NULL if
+ * the cache is full. */
 struct ipoib_path_entry *ipoib_path_cache_get(struct ipoib_path_cache *,
                                               const struct ib_gid *dgid,
+                                              uint16_t pkey,
                                               long long int now,
                                               bool *created);
 /* Returns the GID of the port with 'lid', if a valid path names it. */

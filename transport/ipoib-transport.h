@@ -122,6 +122,7 @@ struct ipoib_event {
         struct {
             struct ib_gid dgid;     /* As queried (zero for a LID query). */
             uint16_t query_dlid;    /* As queried (0 for a GID query). */
+            uint16_t pkey;          /* As queried. */
             struct ipoib_path path; /* Valid if status == 0. */
         } path;
         struct ipoib_mcast_group join;  /* mgid always valid, rest if 0. */

@@ -106,6 +106,7 @@ struct sim_request {
     uint32_t type;              /* FABRIC_MSG_JOIN or FABRIC_MSG_PATH. */
     struct ib_gid gid;          /* MGID, or DGID of a path query. */
     uint16_t dlid;
+    uint16_t pkey;              /* Of a path query. */
 };
 
 enum sim_conn_state {
@@ -474,6 +475,7 @@ handle_path_reply(struct ipoib_port *port,
     ev.status = reply->status;
     ev.path.dgid = req->gid;
     ev.path.query_dlid = req->dlid;
+    ev.path.pkey = req->pkey;
     if (!reply->status) {
         ev.path.path = reply->path;
     }
@@ -546,6 +548,7 @@ fail_pending(struct ipoib_port *port)
             ev.type = IPOIB_EV_PATH_DONE;
             ev.path.dgid = req->gid;
             ev.path.query_dlid = req->dlid;
+            ev.path.pkey = req->pkey;
         }
         push_event(port, &ev);
     }
@@ -977,6 +980,7 @@ sim_query_path(struct ipoib_port *port, const struct ib_gid *dgid,
         req.dlid = dlid;
     }
     msg.pkey = pkey;
+    req.pkey = pkey;
     return send_request(port, &msg.hdr, &req);
 }
 

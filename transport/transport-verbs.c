@@ -274,6 +274,7 @@ fail_requests(struct ipoib_port *port, int status)
             ev.type = IPOIB_EV_PATH_DONE;
             ev.path.dgid = req->gid;
             ev.path.query_dlid = req->dlid;
+            ev.path.pkey = req->pkey;
             push_event(port, &ev);
         }
         free(req);
@@ -572,6 +573,7 @@ handle_path_answer(struct ipoib_port *port, const struct verbs_request *req,
     ev.status = answer->status;
     ev.path.dgid = req->gid;
     ev.path.query_dlid = req->dlid;
+    ev.path.pkey = req->pkey;
     if (!answer->status) {
         ev.path.path = answer->path;
     }
