@@ -31,39 +31,19 @@
 
 #include <errno.h>
 #include <infiniband/verbs.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/verbs-test.h"
+
 #define SLOT 2200                   /* GRH + an MTU of 2048, and some. */
 #define N_SLOTS 64
 #define QKEY 0x11111111u
 #define WAIT_MS 2000
 #define MAX_TRIES 200               /* Datagrams before a fault shows. */
-
-static int n_passed;
-
-static void
-check(bool ok, const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    if (!ok) {
-        fprintf(stderr, "FAILED: ");
-        vfprintf(stderr, format, args);
-        fprintf(stderr, " (errno %d)\n", errno);
-        exit(1);
-    }
-    printf("ok %d: ", ++n_passed);
-    vprintf(format, args);
-    putchar('\n');
-    va_end(args);
-}
 
 struct env {
     const char *dir;
@@ -107,43 +87,11 @@ post_srq_slot(struct env *e, int i)
     return ibv_post_srq_recv(e->srq, &wr, &bad);
 }
 
-/* Polls up to 'n' completions, waiting up to 'timeout_ms'; a failed poll
- * returns its negative value. */
-static int
-poll_n(struct ibv_cq *cq, struct ibv_wc *wc, int n, int timeout_ms)
-{
-    int got = 0;
-
-    for (int t = 0; got < n && t < timeout_ms; t++) {
-        int r = ibv_poll_cq(cq, n - got, wc + got);
-        if (r < 0) {
-            return r;
-        }
-        got += r;
-        if (got < n) {
-            usleep(1000);
-        }
-    }
-    return got;
-}
-
 static bool
 wait_async(struct env *e, enum ibv_event_type type,
            struct ibv_async_event *event)
 {
-    struct pollfd pfd = { .fd = e->ctx->async_fd, .events = POLLIN };
-
-    for (int i = 0; i < 10; i++) {
-        if (poll(&pfd, 1, WAIT_MS) != 1
-            || ibv_get_async_event(e->ctx, event)) {
-            return false;
-        }
-        if (event->event_type == type) {
-            return true;
-        }
-        ibv_ack_async_event(event);
-    }
-    return false;
+    return wait_async_event(e->ctx, type, event, WAIT_MS);
 }
 
 static enum ibv_qp_state
@@ -171,21 +119,7 @@ create_ud_qp(struct env *e, struct ibv_cq *rcq, struct ibv_srq *srq)
 static int
 bring_up(struct ibv_qp *qp)
 {
-    struct ibv_qp_attr attr = {
-        .qp_state = IBV_QPS_INIT, .pkey_index = 0, .port_num = 1,
-        .qkey = QKEY,
-    };
-    int error = ibv_modify_qp(qp, &attr, IBV_QP_STATE | IBV_QP_PKEY_INDEX
-                              | IBV_QP_PORT | IBV_QP_QKEY);
-    if (!error) {
-        attr.qp_state = IBV_QPS_RTR;
-        error = ibv_modify_qp(qp, &attr, IBV_QP_STATE);
-    }
-    if (!error) {
-        attr.qp_state = IBV_QPS_RTS;
-        error = ibv_modify_qp(qp, &attr, IBV_QP_STATE | IBV_QP_SQ_PSN);
-    }
-    return error;
+    return bring_up_ud_qp(qp, 0, QKEY);
 }
 
 static int
@@ -495,6 +429,6 @@ main(int argc, char *argv[])
             break;
         }
     }
-    printf("%d checks passed\n", n_passed);
+    printf("%d checks passed\n", checks_passed());
     return 0;
 }

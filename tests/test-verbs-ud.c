@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <infiniband/verbs.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tests/verbs-test.h"
+
 #define MTU 2048
 #define GRH 40
 #define SLOT (GRH + MTU + 64)
@@ -47,26 +48,6 @@
 #define QKEY 0x11111111u
 #define MLID 0xc001
 #define WAIT_MS 2000
-
-static int n_passed;
-
-static void
-check(bool ok, const char *format, ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    if (!ok) {
-        fprintf(stderr, "FAILED: ");
-        vfprintf(stderr, format, args);
-        fprintf(stderr, " (errno %d)\n", errno);
-        exit(1);
-    }
-    printf("ok %d: ", ++n_passed);
-    vprintf(format, args);
-    putchar('\n');
-    va_end(args);
-}
 
 struct env {
     struct ibv_context *ctx;
@@ -116,24 +97,6 @@ post_srq_slots(struct env *e, int first, int n)
     return 0;
 }
 
-static int
-poll_n(struct ibv_cq *cq, struct ibv_wc *wc, int n, int timeout_ms)
-{
-    int got = 0;
-
-    for (int t = 0; got < n && t < timeout_ms; t++) {
-        int r = ibv_poll_cq(cq, n - got, wc + got);
-        if (r < 0) {
-            return r;
-        }
-        got += r;
-        if (got < n) {
-            usleep(1000);
-        }
-    }
-    return got;
-}
-
 static bool
 fd_readable(int fd, int timeout_ms)
 {
@@ -146,17 +109,7 @@ static bool
 wait_async(struct env *e, enum ibv_event_type type,
            struct ibv_async_event *event)
 {
-    for (int i = 0; i < 10; i++) {
-        if (!fd_readable(e->ctx->async_fd, WAIT_MS)
-            || ibv_get_async_event(e->ctx, event)) {
-            return false;
-        }
-        if (event->event_type == type) {
-            return true;
-        }
-        ibv_ack_async_event(event);
-    }
-    return false;
+    return wait_async_event(e->ctx, type, event, WAIT_MS);
 }
 
 static struct ibv_qp *
@@ -175,22 +128,7 @@ create_ud_qp(struct env *e, struct ibv_srq *srq, int recv_wr)
 static int
 bring_up(struct ibv_qp *qp, uint16_t pkey_index)
 {
-    struct ibv_qp_attr attr = {
-        .qp_state = IBV_QPS_INIT, .pkey_index = pkey_index, .port_num = 1,
-        .qkey = QKEY,
-    };
-    int error = ibv_modify_qp(qp, &attr, IBV_QP_STATE | IBV_QP_PKEY_INDEX
-                              | IBV_QP_PORT | IBV_QP_QKEY);
-    if (!error) {
-        attr.qp_state = IBV_QPS_RTR;
-        error = ibv_modify_qp(qp, &attr, IBV_QP_STATE);
-    }
-    if (!error) {
-        attr.qp_state = IBV_QPS_RTS;
-        attr.sq_psn = 0x123;
-        error = ibv_modify_qp(qp, &attr, IBV_QP_STATE | IBV_QP_SQ_PSN);
-    }
-    return error;
+    return bring_up_ud_qp(qp, pkey_index, QKEY);
 }
 
 static int
@@ -810,6 +748,6 @@ main(void)
     test_async(&e);
     test_offloads(&e);
     test_teardown(&e);
-    printf("%d checks passed\n", n_passed);
+    printf("%d checks passed\n", checks_passed());
     return 0;
 }

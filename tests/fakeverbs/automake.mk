@@ -46,10 +46,12 @@ tests_fakeverbs_libfakeverbs_so_LDFLAGS = -shared -Wl,-z,defs
 tests_fakeverbs_libfakeverbs_so_LDADD = -lpthread
 
 check_PROGRAMS += tests/test-verbs-ud
-tests_test_verbs_ud_SOURCES = tests/test-verbs-ud.c
+tests_test_verbs_ud_SOURCES = \
+	tests/test-verbs-ud.c tests/verbs-test.c tests/verbs-test.h
 tests_test_verbs_ud_LDADD = -libverbs -lpthread
 
 check_PROGRAMS += tests/test-verbs-faults
-tests_test_verbs_faults_SOURCES = tests/test-verbs-faults.c
+tests_test_verbs_faults_SOURCES = \
+	tests/test-verbs-faults.c tests/verbs-test.c tests/verbs-test.h
 tests_test_verbs_faults_LDADD = -libverbs
 endif

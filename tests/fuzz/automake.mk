@@ -26,25 +26,25 @@ fuzz: $(FUZZ_TARGETS)
 
 if LIBFUZZER
 FUZZ_DRIVER =
-FUZZ_LDFLAGS = -fsanitize=fuzzer
+FUZZ_ENGINE_FLAGS = -fsanitize=fuzzer
 else
 FUZZ_DRIVER = tests/fuzz/fuzz-replay.c
-FUZZ_LDFLAGS =
+FUZZ_ENGINE_FLAGS =
 endif
 
 tests_fuzz_fuzz_xlate_SOURCES = \
 	tests/fuzz/fuzz-target.h tests/fuzz/fuzz-xlate.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_xlate_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_xlate_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_ENGINE_FLAGS)
 tests_fuzz_fuzz_xlate_LDADD = lib/libipoib.a $(OVS_LIBS)
 
 tests_fuzz_fuzz_parsers_SOURCES = \
 	tests/fuzz/fuzz-target.h tests/fuzz/fuzz-parsers.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_parsers_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_parsers_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_ENGINE_FLAGS)
 tests_fuzz_fuzz_parsers_LDADD = fabric/libfabric.a lib/libipoib.a $(OVS_LIBS)
 
 tests_fuzz_fuzz_sa_mad_SOURCES = \
 	tests/fuzz/fuzz-target.h tests/fuzz/fuzz-sa-mad.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_sa_mad_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_sa_mad_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_ENGINE_FLAGS)
 tests_fuzz_fuzz_sa_mad_LDADD = \
 	transport/libtransport.a lib/libipoib.a $(OVS_LIBS) $(RDMA_LIBS)
 
