@@ -200,16 +200,9 @@ fv_port_ctl_read(int dir_fd, struct fv_port_ctl *ctl)
     ctl->lid = fv_config()->lid;
 
     fv_port_ctl_name(name, sizeof name);
-    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (!fv_read_ctl_file(dir_fd, name, text, sizeof text)) {
         return;
     }
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0) {
-        return;
-    }
-    text[n] = '\0';
 
     for (char *save, *tok = strtok_r(text, " \t\r\n", &save); tok;
          tok = strtok_r(NULL, " \t\r\n", &save)) {

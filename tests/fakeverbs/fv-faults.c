@@ -151,16 +151,9 @@ fv_faults_apply(struct fv_context *ctx)
     char name[64], text[1024];
 
     fv_faults_name(name, sizeof name);
-    int fd = openat(ctx->dir_fd, name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (!fv_read_ctl_file(ctx->dir_fd, name, text, sizeof text)) {
         return;
     }
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0) {
-        return;
-    }
-    text[n] = '\0';
 
     pthread_mutex_lock(&ctx->lock);
     for (char *save, *tok = strtok_r(text, " \t\r\n", &save); tok;

@@ -61,6 +61,11 @@ void fv_list_push_back(struct fv_list *, struct fv_list *node);
 void fv_list_remove(struct fv_list *node);
 bool fv_list_is_empty(const struct fv_list *);
 
+/* Reads the control file 'name' in directory 'dir_fd' (a port state or
+ * fault file) into 'text', NUL-terminated, at most 'size' - 1 bytes.
+ * Returns false if it does not exist or is empty. */
+bool fv_read_ctl_file(int dir_fd, const char *name, char *text, size_t size);
+
 #define FV_LIST_FOR_EACH_SAFE(NODE, NEXT, LIST) \
     for ((NODE) = (LIST)->next, (NEXT) = (NODE)->next; \
          (NODE) != (LIST); \

@@ -20,8 +20,10 @@
 #include "fv-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 fv_list_init(struct fv_list *list)
@@ -140,4 +142,20 @@ fv_wqe_ring_resize(struct fv_wqe_ring *ring, uint32_t size)
     fv_wqe_ring_destroy(ring);
     *ring = bigger;
     return 0;
+}
+
+bool
+fv_read_ctl_file(int dir_fd, const char *name, char *text, size_t size)
+{
+    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ssize_t n = read(fd, text, size - 1);
+    close(fd);
+    if (n <= 0) {
+        return false;
+    }
+    text[n] = '\0';
+    return true;
 }
