@@ -33,6 +33,8 @@ lib_libipoib_a_SOURCES = \
 	lib/ipoib-dhcp.h \
 	lib/ipoib-gro.c \
 	lib/ipoib-gro.h \
+	lib/ipoib-index.c \
+	lib/ipoib-index.h \
 	lib/ipoib-mac.c \
 	lib/ipoib-mac.h \
 	lib/ipoib-neigh.c \

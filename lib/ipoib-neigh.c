@@ -45,19 +45,10 @@ same_endpoint(const struct ipoib_hwaddr *a, const struct ipoib_hwaddr *b)
     return !memcmp(&a->b[ENDPOINT_OFS], &b->b[ENDPOINT_OFS], ENDPOINT_LEN);
 }
 
-/* MACs as integers: hash_bytes() on 6 bytes was a third of the
- * translator's time (tests/perf/bench-codec). */
-static uint32_t
-hash_neigh_mac_key(uint64_t mac_key)
-{
-    return ipoib_neigh_mac_key_hash(mac_key);
-}
-
-static uint32_t
-hash_lid_qpn(uint16_t lid, uint32_t qpn)
-{
-    return ipoib_neigh_lid_qpn_hash(lid, qpn);
-}
+/* The fields a translation uses per packet must fill the first cache line
+ * and no more (see struct ipoib_neigh). */
+BUILD_ASSERT_DECL(offsetof(struct ipoib_neigh, hwaddr)
+                  + sizeof(struct ipoib_hwaddr) <= CACHE_LINE_SIZE);
 
 static void
 table_changed(struct ipoib_neigh_table *table)
@@ -90,8 +81,8 @@ ipoib_neigh_table_init(struct ipoib_neigh_table *table, size_t max_neighs,
                        ipoib_neigh_reserved_cb *reserved, void *aux)
 {
     hmap_init(&table->by_endpoint);
-    hmap_init(&table->by_mac);
-    hmap_init(&table->by_lid_qpn);
+    ipoib_index_init(&table->by_mac);
+    ipoib_index_init(&table->by_lid_qpn);
     table->max_neighs = max_neighs;
     table->reserved = reserved;
     table->reserved_aux = aux;
@@ -112,29 +103,14 @@ ipoib_neigh_table_destroy(struct ipoib_neigh_table *table)
         ipoib_neigh_remove(table, neigh);
     }
     hmap_destroy(&table->by_endpoint);
-    hmap_destroy(&table->by_mac);
-    hmap_destroy(&table->by_lid_qpn);
+    ipoib_index_destroy(&table->by_mac);
+    ipoib_index_destroy(&table->by_lid_qpn);
 }
 
 size_t
 ipoib_neigh_table_count(const struct ipoib_neigh_table *table)
 {
     return hmap_count(&table->by_endpoint);
-}
-
-struct ipoib_neigh *
-ipoib_neigh_find_by_mac_key(const struct ipoib_neigh_table *table,
-                            uint64_t mac_key)
-{
-    struct ipoib_neigh *neigh;
-
-    HMAP_FOR_EACH_WITH_HASH (neigh, mac_node, hash_neigh_mac_key(mac_key),
-                             &table->by_mac) {
-        if (neigh->mac_key == mac_key) {
-            return neigh;
-        }
-    }
-    return NULL;
 }
 
 struct ipoib_neigh *
@@ -159,29 +135,12 @@ ipoib_neigh_find_by_endpoint(const struct ipoib_neigh_table *table,
     return NULL;
 }
 
-struct ipoib_neigh *
-ipoib_neigh_find_by_lid_qpn(const struct ipoib_neigh_table *table,
-                            uint16_t lid, uint32_t qpn)
-{
-    struct ipoib_neigh *neigh;
-
-    if (lid == IPOIB_LID_UNKNOWN) {
-        return NULL;
-    }
-    HMAP_FOR_EACH_WITH_HASH (neigh, lid_node, hash_lid_qpn(lid, qpn),
-                             &table->by_lid_qpn) {
-        if (neigh->lid == lid && neigh->qpn == qpn) {
-            return neigh;
-        }
-    }
-    return NULL;
-}
-
 static void
 clear_lid(struct ipoib_neigh_table *table, struct ipoib_neigh *neigh)
 {
     if (neigh->lid != IPOIB_LID_UNKNOWN) {
-        hmap_remove(&table->by_lid_qpn, &neigh->lid_node);
+        ipoib_index_remove(&table->by_lid_qpn,
+                           ipoib_neigh_lid_qpn_key(neigh->lid, neigh->qpn));
         neigh->lid = IPOIB_LID_UNKNOWN;
         table_changed(table);
     }
@@ -204,8 +163,8 @@ set_lid(struct ipoib_neigh_table *table, struct ipoib_neigh *neigh,
     }
     clear_lid(table, neigh);
     neigh->lid = lid;
-    hmap_insert(&table->by_lid_qpn, &neigh->lid_node,
-                hash_lid_qpn(lid, qpn));
+    ipoib_index_insert(&table->by_lid_qpn, ipoib_neigh_lid_qpn_key(lid, qpn),
+                       neigh);
     table_changed(table);
 }
 
@@ -251,7 +210,7 @@ create_neigh(struct ipoib_neigh_table *table,
         return NULL;
     }
 
-    struct ipoib_neigh *neigh = xzalloc(sizeof *neigh);
+    struct ipoib_neigh *neigh = xzalloc_cacheline(sizeof *neigh);
     neigh->hwaddr = *hwaddr;
     neigh->qpn = hwaddr_qpn(hwaddr);
     neigh->mac = mac;
@@ -263,8 +222,7 @@ create_neigh(struct ipoib_neigh_table *table,
     neigh->last_used_ms = now_ms;
     hmap_insert(&table->by_endpoint, &neigh->endpoint_node,
                 hash_endpoint(hwaddr));
-    hmap_insert(&table->by_mac, &neigh->mac_node,
-                hash_neigh_mac_key(neigh->mac_key));
+    ipoib_index_insert(&table->by_mac, neigh->mac_key, neigh);
     table->n_learned++;
     table_changed(table);
     return neigh;
@@ -372,8 +330,8 @@ ipoib_neigh_remove(struct ipoib_neigh_table *table,
 {
     clear_lid(table, neigh);
     hmap_remove(&table->by_endpoint, &neigh->endpoint_node);
-    hmap_remove(&table->by_mac, &neigh->mac_node);
-    free(neigh);
+    ipoib_index_remove(&table->by_mac, neigh->mac_key);
+    free_cacheline(neigh);
     table_changed(table);
 }
 

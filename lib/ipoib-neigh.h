@@ -49,6 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/ipoib-addr.h"
+#include "lib/ipoib-index.h"
 #include "lib/ipoib-mac.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
@@ -64,21 +65,23 @@
 /* LID of a neighbor whose LID is not known yet (LID 0 is reserved). */
 #define IPOIB_LID_UNKNOWN 0
 
+/* Neighbors are allocated cache-line aligned, and what a translation reads
+ * and writes per packet comes first and fills the first cache line exactly,
+ * so that a translation that looks a neighbor up in a large table waits for
+ * one line of it (tests/perf/RESULTS.md, "Session 4: lookups"). */
 struct ipoib_neigh {
+    /* Per packet ('endpoint_node': receives with a GRH find the sender by
+     * its endpoint). */
     struct hmap_node endpoint_node; /* In 'by_endpoint'. */
-    struct hmap_node mac_node;      /* In 'by_mac'. */
-    struct hmap_node lid_node;      /* In 'by_lid_qpn' if lid is known. */
-
     uint64_t mac_key;           /* ipoib_mac_to_u64(mac). */
-    uint32_t qpn;               /* The QPN in 'hwaddr'. */
-    struct ipoib_hwaddr hwaddr; /* Flags byte as last seen. */
-    struct eth_addr mac;        /* Derived MAC. */
-    uint32_t salt;              /* Salt that gave 'mac'. */
-    uint16_t lid;               /* Port LID or IPOIB_LID_UNKNOWN. */
     long long last_used_ms;     /* Last packet to or from it. */
+    uint32_t qpn;               /* The QPN in 'hwaddr'. */
+    uint16_t lid;               /* Port LID or IPOIB_LID_UNKNOWN. */
+    struct eth_addr mac;        /* Derived MAC. */
+    struct ipoib_hwaddr hwaddr; /* Flags byte as last seen. */
 
-    /* The rest is for listings only: after what a translation reads and
-     * writes, which then spans two cache lines, not four. */
+    /* For listings only. */
+    uint32_t salt;              /* Salt that gave 'mac'. */
     long long created_ms;
     size_t n_ipv4;
     ovs_be32 ipv4[IPOIB_NEIGH_MAX_IPV4]; /* Most recently seen first. */
@@ -86,45 +89,21 @@ struct ipoib_neigh {
     struct in6_addr ipv6[IPOIB_NEIGH_MAX_IPV6]; /* Likewise. */
 };
 
-/* The hashes of the integer-keyed indexes: 'by_mac' by
- * ipoib_mac_to_u64(mac), 'by_lid_qpn' by LID and QPN. */
-static inline uint32_t
-ipoib_neigh_mac_key_hash(uint64_t mac_key)
+/* The key of 'by_lid_qpn'. */
+static inline uint64_t
+ipoib_neigh_lid_qpn_key(uint16_t lid, uint32_t qpn)
 {
-    return ipoib_key_hash(mac_key);
-}
-
-static inline uint32_t
-ipoib_neigh_lid_qpn_hash(uint16_t lid, uint32_t qpn)
-{
-    return ipoib_key_hash(((uint64_t) lid << 32) | qpn);
-}
-
-/* Starts loading, without waiting for it, the first neighbor that a lookup
- * in 'map' with 'hash' will compare, as ipoib_vif_prefetch__()
- * (ipoib-vif.h) does for VIFs: its first two cache lines, which hold
- * everything a translation reads or writes.  'node_ofs' is the offset of
- * the hmap_node in struct ipoib_neigh. */
-static inline void
-ipoib_neigh_prefetch__(const struct hmap *map, uint32_t hash,
-                       size_t node_ofs)
-{
-    const struct hmap_node *node = map->buckets[hash & map->mask];
-
-    if (node) {
-        const char *neigh = (const char *) node - node_ofs;
-        OVS_PREFETCH_WRITE(neigh);
-        OVS_PREFETCH_WRITE(neigh + CACHE_LINE_SIZE);
-    }
+    return ((uint64_t) lid << 32) | qpn;
 }
 
 /* Returns true if 'mac' must not be given to a neighbor. */
 typedef bool ipoib_neigh_reserved_cb(const struct eth_addr *mac, void *aux);
 
 struct ipoib_neigh_table {
-    struct hmap by_endpoint;
-    struct hmap by_mac;
-    struct hmap by_lid_qpn;
+    struct hmap by_endpoint;    /* Every neighbor, by QPN + GID. */
+    struct ipoib_index by_mac;  /* 'mac_key' -> neighbor. */
+    struct ipoib_index by_lid_qpn;  /* ipoib_neigh_lid_qpn_key() ->
+                                     * neighbor, once its LID is known. */
     size_t max_neighs;
     ipoib_neigh_reserved_cb *reserved;
     void *reserved_aux;
@@ -182,32 +161,27 @@ ipoib_neigh_touch(struct ipoib_neigh *neigh, long long now_ms)
 
 struct ipoib_neigh *ipoib_neigh_find_by_mac(const struct ipoib_neigh_table *,
                                             struct eth_addr mac);
-/* Like ipoib_neigh_find_by_mac(), with 'mac_key' = ipoib_mac_to_u64(mac). */
-struct ipoib_neigh *ipoib_neigh_find_by_mac_key(
-    const struct ipoib_neigh_table *, uint64_t mac_key);
 /* Compares QPN and GID only. */
 struct ipoib_neigh *ipoib_neigh_find_by_endpoint(
     const struct ipoib_neigh_table *, const struct ipoib_hwaddr *);
-struct ipoib_neigh *ipoib_neigh_find_by_lid_qpn(
-    const struct ipoib_neigh_table *, uint16_t lid, uint32_t qpn);
 
-/* Prefetch for ipoib_neigh_find_by_mac_key(table, mac_key), for
- * ipoib_neigh_find_by_lid_qpn(table, lid, qpn). */
-static inline void
-ipoib_neigh_prefetch_mac_key(const struct ipoib_neigh_table *table,
-                             uint64_t mac_key)
+/* Like ipoib_neigh_find_by_mac(), with 'mac_key' = ipoib_mac_to_u64(mac).
+ * Inline, as ipoib_neigh_find_by_lid_qpn(): translations call them per
+ * packet. */
+static inline struct ipoib_neigh *
+ipoib_neigh_find_by_mac_key(const struct ipoib_neigh_table *table,
+                            uint64_t mac_key)
 {
-    ipoib_neigh_prefetch__(&table->by_mac, ipoib_neigh_mac_key_hash(mac_key),
-                           offsetof(struct ipoib_neigh, mac_node));
+    return ipoib_index_find(&table->by_mac, mac_key);
 }
 
-static inline void
-ipoib_neigh_prefetch_lid_qpn(const struct ipoib_neigh_table *table,
-                             uint16_t lid, uint32_t qpn)
+static inline struct ipoib_neigh *
+ipoib_neigh_find_by_lid_qpn(const struct ipoib_neigh_table *table,
+                            uint16_t lid, uint32_t qpn)
 {
-    ipoib_neigh_prefetch__(&table->by_lid_qpn,
-                           ipoib_neigh_lid_qpn_hash(lid, qpn),
-                           offsetof(struct ipoib_neigh, lid_node));
+    return (lid == IPOIB_LID_UNKNOWN ? NULL
+            : ipoib_index_find(&table->by_lid_qpn,
+                               ipoib_neigh_lid_qpn_key(lid, qpn)));
 }
 
 void ipoib_neigh_remove(struct ipoib_neigh_table *, struct ipoib_neigh *);

@@ -32,11 +32,10 @@ hash_vif_key(uint64_t key)
     return ipoib_vif_key_hash(key);
 }
 
-static uint32_t
-hash_vif_qpn(uint32_t qpn)
-{
-    return ipoib_vif_qpn_hash(qpn);
-}
+/* The fields a translation uses per packet must share the first cache
+ * line (see struct ipoib_vif). */
+BUILD_ASSERT_DECL(offsetof(struct ipoib_vif, pkey) + sizeof(uint16_t)
+                  <= CACHE_LINE_SIZE);
 
 static void
 table_changed(struct ipoib_vif_table *table)
@@ -62,7 +61,8 @@ void
 ipoib_vif_table_init(struct ipoib_vif_table *table, size_t max_vifs)
 {
     hmap_init(&table->by_mac);
-    hmap_init(&table->by_qpn);
+    ipoib_index_init(&table->by_key);
+    ipoib_index_init(&table->by_qpn);
     table->max_vifs = max_vifs;
     table->n_refused = 0;
     table->generation = 1;
@@ -72,11 +72,12 @@ static void
 free_vif(struct ipoib_vif_table *table, struct ipoib_vif *vif)
 {
     hmap_remove(&table->by_mac, &vif->mac_node);
+    ipoib_index_remove(&table->by_key, vif->key);
     if (vif->qpn) {
-        hmap_remove(&table->by_qpn, &vif->qpn_node);
+        ipoib_index_remove(&table->by_qpn, vif->qpn);
     }
     free(vif->iface);
-    free(vif);
+    free_cacheline(vif);
     table_changed(table);
 }
 
@@ -93,7 +94,8 @@ ipoib_vif_table_destroy(struct ipoib_vif_table *table,
         free_vif(table, vif);
     }
     hmap_destroy(&table->by_mac);
-    hmap_destroy(&table->by_qpn);
+    ipoib_index_destroy(&table->by_key);
+    ipoib_index_destroy(&table->by_qpn);
 }
 
 size_t
@@ -103,41 +105,10 @@ ipoib_vif_table_count(const struct ipoib_vif_table *table)
 }
 
 struct ipoib_vif *
-ipoib_vif_find_by_key(const struct ipoib_vif_table *table, uint64_t key)
-{
-    struct ipoib_vif *vif;
-
-    HMAP_FOR_EACH_WITH_HASH (vif, mac_node, hash_vif_key(key),
-                             &table->by_mac) {
-        if (vif->key == key) {
-            return vif;
-        }
-    }
-    return NULL;
-}
-
-struct ipoib_vif *
 ipoib_vif_find(const struct ipoib_vif_table *table, struct eth_addr mac,
                uint16_t vlan)
 {
     return ipoib_vif_find_by_key(table, ipoib_vif_key(mac, vlan));
-}
-
-struct ipoib_vif *
-ipoib_vif_find_by_qpn(const struct ipoib_vif_table *table, uint32_t qpn)
-{
-    struct ipoib_vif *vif;
-
-    if (!qpn) {
-        return NULL;
-    }
-    HMAP_FOR_EACH_WITH_HASH (vif, qpn_node, hash_vif_qpn(qpn),
-                             &table->by_qpn) {
-        if (vif->qpn == qpn) {
-            return vif;
-        }
-    }
-    return NULL;
 }
 
 bool
@@ -177,7 +148,7 @@ ipoib_vif_insert(struct ipoib_vif_table *table, struct eth_addr mac,
         return ENOSPC;
     }
 
-    vif = xzalloc(sizeof *vif);
+    vif = xzalloc_cacheline(sizeof *vif);
     vif->key = ipoib_vif_key(mac, vlan);
     vif->mac = mac;
     vif->vlan = vlan;
@@ -188,6 +159,7 @@ ipoib_vif_insert(struct ipoib_vif_table *table, struct eth_addr mac,
     vif->created_ms = now_ms;
     vif->last_used_ms = now_ms;
     hmap_insert(&table->by_mac, &vif->mac_node, hash_vif_key(vif->key));
+    ipoib_index_insert(&table->by_key, vif->key, vif);
     table_changed(table);
     *vifp = vif;
     return 0;
@@ -205,11 +177,11 @@ ipoib_vif_set_qp(struct ipoib_vif_table *table, struct ipoib_vif *vif,
             return EADDRINUSE;
         }
         if (vif->qpn) {
-            hmap_remove(&table->by_qpn, &vif->qpn_node);
+            ipoib_index_remove(&table->by_qpn, vif->qpn);
         }
         vif->qpn = qpn;
         if (qpn) {
-            hmap_insert(&table->by_qpn, &vif->qpn_node, hash_vif_qpn(qpn));
+            ipoib_index_insert(&table->by_qpn, qpn, vif);
         }
     }
     vif->pkey = pkey;

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/ipoib-index.h"
 #include "lib/ipoib-mac.h"
 #include "openvswitch/compiler.h"
 #include "openvswitch/hmap.h"
@@ -58,27 +59,34 @@ struct ipoib_vif_stats {
     uint64_t tx_bytes;          /* Ethernet bytes received from the bridge. */
 };
 
+/* VIFs are allocated cache-line aligned, and what a translation reads and
+ * writes per packet comes first, in the first cache line, so that a
+ * translation that looks a VIF up in a large table waits for one line of
+ * it, not two or three (tests/perf/RESULTS.md, "Session 4: lookups"). */
 struct ipoib_vif {
-    struct hmap_node mac_node;  /* In table's 'by_mac', hashed by MAC only. */
-    struct hmap_node qpn_node;  /* In table's 'by_qpn' while qpn != 0. */
-
+    /* Per packet. */
     uint64_t key;               /* ipoib_vif_key(mac, vlan). */
+    struct ipoib_vif_stats stats;
+    long long last_used_ms;     /* Last transmit from the VM (or insert). */
+    uint32_t qpn;               /* The VIF's UD QP, 0 if none yet. */
     struct eth_addr mac;
     uint16_t vlan;              /* 0..4095 or IPOIB_VLAN_NONE. */
-    uint32_t qpn;               /* The VIF's UD QP, 0 if none yet. */
     uint16_t pkey;              /* P_Key the QP uses (full-member bit set). */
+
+    /* For management and listings. */
+    struct hmap_node mac_node;  /* In table's 'by_mac', hashed by MAC only. */
     enum ipoib_vif_origin origin;
     char *iface;                /* Interface name, "" if unknown. */
     long long created_ms;
-    long long last_used_ms;     /* Last transmit from the VM (or insert). */
-    struct ipoib_vif_stats stats;
 
     void *aux;                  /* Owner's data (its QP), never touched. */
 };
 
 struct ipoib_vif_table {
-    struct hmap by_mac;         /* Of struct ipoib_vif via 'mac_node'. */
-    struct hmap by_qpn;         /* Of struct ipoib_vif via 'qpn_node'. */
+    struct hmap by_mac;         /* Of struct ipoib_vif via 'mac_node': every
+                                 * VIF, for iteration and MAC queries. */
+    struct ipoib_index by_key;  /* Key -> VIF. */
+    struct ipoib_index by_qpn;  /* QPN -> VIF, while qpn != 0. */
     size_t max_vifs;
     uint64_t n_refused;         /* Inserts refused because the table was
                                  * full. */
@@ -93,55 +101,12 @@ ipoib_vif_key(struct eth_addr mac, uint16_t vlan)
     return ipoib_mac_to_u64(mac) | ((uint64_t) vlan << 48);
 }
 
-/* The hashes of the two indexes: 'by_mac' by the MAC part of a key only
- * (bits 0..47), so that ipoib_vif_table_has_mac() finds a MAC on any VLAN,
- * and 'by_qpn' by QPN. */
+/* The hash of 'by_mac': by the MAC part of a key only (bits 0..47), so that
+ * ipoib_vif_table_has_mac() finds a MAC on any VLAN. */
 static inline uint32_t
 ipoib_vif_key_hash(uint64_t key)
 {
     return ipoib_key_hash(key & UINT64_C(0xffffffffffff));
-}
-
-static inline uint32_t
-ipoib_vif_qpn_hash(uint32_t qpn)
-{
-    return ipoib_key_hash(qpn);
-}
-
-/* Starts loading, without waiting for it, the first VIF that a lookup in
- * 'map' with 'hash' will compare: a caller that is about to look up the
- * keys of a whole batch prefetches them all first, so that the cache
- * misses of the lookups overlap instead of coming one after another.  The
- * bucket's own load may miss too, but nothing waits for it either.
- * 'node_ofs' is the offset of the hmap_node in struct ipoib_vif; the
- * VIF's first two cache lines hold everything a translation reads or
- * writes. */
-static inline void
-ipoib_vif_prefetch__(const struct hmap *map, uint32_t hash, size_t node_ofs)
-{
-    const struct hmap_node *node = map->buckets[hash & map->mask];
-
-    if (node) {
-        const char *vif = (const char *) node - node_ofs;
-        OVS_PREFETCH_WRITE(vif);
-        OVS_PREFETCH_WRITE(vif + CACHE_LINE_SIZE);
-    }
-}
-
-/* Prefetches for ipoib_vif_find_by_key(table, key). */
-static inline void
-ipoib_vif_prefetch_key(const struct ipoib_vif_table *table, uint64_t key)
-{
-    ipoib_vif_prefetch__(&table->by_mac, ipoib_vif_key_hash(key),
-                         offsetof(struct ipoib_vif, mac_node));
-}
-
-/* Prefetches for ipoib_vif_find_by_qpn(table, qpn). */
-static inline void
-ipoib_vif_prefetch_qpn(const struct ipoib_vif_table *table, uint32_t qpn)
-{
-    ipoib_vif_prefetch__(&table->by_qpn, ipoib_vif_qpn_hash(qpn),
-                         offsetof(struct ipoib_vif, qpn_node));
 }
 
 /* Called for each VIF about to be freed (expiry, destroy), so that the owner
@@ -178,11 +143,21 @@ void ipoib_vif_remove(struct ipoib_vif_table *, struct ipoib_vif *);
 
 struct ipoib_vif *ipoib_vif_find(const struct ipoib_vif_table *,
                                  struct eth_addr mac, uint16_t vlan);
-/* Like ipoib_vif_find(), with 'key' = ipoib_vif_key(mac, vlan). */
-struct ipoib_vif *ipoib_vif_find_by_key(const struct ipoib_vif_table *,
-                                        uint64_t key);
-struct ipoib_vif *ipoib_vif_find_by_qpn(const struct ipoib_vif_table *,
-                                        uint32_t qpn);
+
+/* Like ipoib_vif_find(), with 'key' = ipoib_vif_key(mac, vlan).  Inline,
+ * as ipoib_vif_find_by_qpn(): translations call them per packet. */
+static inline struct ipoib_vif *
+ipoib_vif_find_by_key(const struct ipoib_vif_table *table, uint64_t key)
+{
+    return ipoib_index_find(&table->by_key, key);
+}
+
+static inline struct ipoib_vif *
+ipoib_vif_find_by_qpn(const struct ipoib_vif_table *table, uint32_t qpn)
+{
+    return qpn ? ipoib_index_find(&table->by_qpn, qpn) : NULL;
+}
+
 /* True if any VIF, on any VLAN, has 'mac'.  Its signature fits
  * ipoib_neigh_reserved_cb (ipoib-neigh.h) with the table as 'aux'. */
 bool ipoib_vif_table_has_mac(const struct eth_addr *mac, void *table);

@@ -301,44 +301,6 @@ rx_cached_neigh(struct ipoib_xlate *x, uint16_t lid, uint32_t qpn,
     return may_look_up ? rx_lookup_neigh(x, lid, qpn) : NULL;
 }
 
-void
-ipoib_xlate_prefetch_tx(const struct ipoib_xlate *x, const uint8_t *frame,
-                        size_t len)
-{
-    if (len < ETH_HDR_LEN) {
-        return;
-    }
-    const uint8_t *src = frame + ETH_SRC_OFS;
-    if (!cache_hit(&x->cache.tx_vif, load_u64(src), x->vifs->generation)) {
-        /* The hash of a VIF key is its MAC's alone: no VLAN needed. */
-        ipoib_vif_prefetch_key(x->vifs, ipoib_mac_bytes_to_u64(src));
-    }
-    const uint8_t *dst = frame + ETH_DST_OFS;
-    if (!(dst[0] & 1)
-        && !cache_hit(&x->cache.tx_neigh, load_u64(dst),
-                      x->neighs->generation)) {
-        ipoib_neigh_prefetch_mac_key(x->neighs, ipoib_mac_bytes_to_u64(dst));
-    }
-}
-
-void
-ipoib_xlate_prefetch_rx(const struct ipoib_xlate *x,
-                        const struct ipoib_rx_meta *meta)
-{
-    if (meta->multicast) {
-        return;
-    }
-    if (!cache_hit(&x->cache.rx_vif, meta->dqpn, x->vifs->generation)) {
-        ipoib_vif_prefetch_qpn(x->vifs, meta->dqpn);
-    }
-    if (!meta->has_grh
-        && !cache_hit(&x->cache.rx_neigh,
-                      ((uint64_t) meta->slid << 32) | meta->sqpn,
-                      x->neighs->generation)) {
-        ipoib_neigh_prefetch_lid_qpn(x->neighs, meta->slid, meta->sqpn);
-    }
-}
-
 /* The VIF of this port that 'hw' addresses, if any. */
 static struct ipoib_vif *
 vif_for_hwaddr(const struct ipoib_xlate *x, const struct ipoib_hwaddr *hw)

@@ -246,33 +246,6 @@ enum ipoib_drop ipoib_xlate_rx(struct ipoib_xlate *, struct ipoib_buf *,
                                const struct ipoib_rx_meta *, long long now_ms,
                                struct ipoib_rx_result *result);
 
-/* Prefetching over a batch.  At thousands of VIFs and neighbors, frames
- * that follow each other rarely share a lookup, and each lookup waits for
- * memory (tests/perf/RESULTS.md, "Scale").  A caller that translates a
- * batch calls these for every frame first: they start loading, without
- * waiting, what the translation of the frame will look up, so that the
- * loads of the whole batch overlap.  They change nothing and read only the
- * frame's addresses; a frame that the last-hit caches will take, or that
- * will be dropped, costs a few instructions.
- *
- * ipoib_xlate_prefetch_tx(): the Ethernet frame 'frame' ('len' bytes): the
- * VIF of its source MAC and the neighbor of its (unicast) destination MAC.
- * ipoib_xlate_prefetch_rx(): a received frame as 'meta' reports it: the
- * VIF of its destination QPN and, without a GRH, the sender by LID and
- * QPN.  Use the context that will translate the frame (the neighbor table
- * is the partition's).
- *
- * Measured (tests/perf/RESULTS.md, "Scale"), they did not pay on the
- * machine of the project's runs: out-of-order execution already overlaps
- * the misses of consecutive translations, and a prefetch pass costs about
- * 3 ns a packet.  So the netdev does not call them; tests/perf/bench-codec
- * does, beside the same loop without them, to measure it again elsewhere
- * (larger tables, slower memory). */
-void ipoib_xlate_prefetch_tx(const struct ipoib_xlate *,
-                             const uint8_t *frame, size_t len);
-void ipoib_xlate_prefetch_rx(const struct ipoib_xlate *,
-                             const struct ipoib_rx_meta *);
-
 /* The IPoIB hardware address of 'vif' on this port: flags 0, its QPN, the
  * port GID. */
 void ipoib_xlate_vif_hwaddr(const struct ipoib_xlate *,

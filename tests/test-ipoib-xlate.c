@@ -32,6 +32,7 @@
 #include "command-line.h"
 #include "lib/ipoib-addr.h"
 #include "lib/ipoib-arp.h"
+#include "lib/ipoib-index.h"
 #include "lib/ipoib-mac.h"
 #include "lib/ipoib-neigh.h"
 #include "lib/ipoib-vif.h"
@@ -1893,6 +1894,147 @@ test_fuzz_paths(struct ovs_cmdl_context *ctx)
     fixture_destroy(&slow);
 }
 
+/* The index (ipoib-index.h) against a plain array, over keys that include
+ * 0, all ones, runs of consecutive keys and keys that share a home slot in
+ * small indexes (so that removals move entries back, across the end of the
+ * slot array too).  The index under test has secret 0, so that those keys
+ * are known. */
+struct index_ref {
+    size_t n_keys;
+    uint64_t keys[4096];
+    bool present[4096];
+    size_t n_present;
+};
+
+static void
+index_ref_init(struct index_ref *ref)
+{
+    size_t n = 0;
+
+    /* The last of 16 slots is these keys' home. */
+    const struct ipoib_index index16 = { .mask = 15 };
+
+    ref->keys[n++] = 0;
+    ref->keys[n++] = UINT64_MAX;
+    for (uint64_t k = 1; n < 64; k++) {
+        if (ipoib_index_home(&index16, k) == 15) {
+            ref->keys[n++] = k;
+        }
+    }
+    for (uint64_t k = 0x1000; n < 1024; k++) {
+        ref->keys[n++] = k;
+    }
+    while (n < ARRAY_SIZE(ref->keys)) {
+        ref->keys[n++] = ((uint64_t) rng() << 32) | rng();
+    }
+    ref->n_keys = n;
+    memset(ref->present, 0, sizeof ref->present);
+    ref->n_present = 0;
+}
+
+/* Checks the lookup of key 'i'; returns the number of errors (0 or 1). */
+static size_t
+index_check_key(const struct ipoib_index *index, const struct index_ref *ref,
+                size_t i)
+{
+    void *want = ref->present[i] ? CONST_CAST(bool *, &ref->present[i])
+                                 : NULL;
+    void *found = ipoib_index_find(index, ref->keys[i]);
+
+    if (found != want) {
+        printf("key %#"PRIx64": %s, found %s\n", ref->keys[i],
+               want ? "present" : "absent",
+               !found ? "nothing" : found == want ? "it" : "another");
+        return 1;
+    }
+    return 0;
+}
+
+static size_t
+index_check_all(const struct ipoib_index *index, const struct index_ref *ref)
+{
+    size_t errors = 0;
+
+    for (size_t i = 0; i < ref->n_keys; i++) {
+        errors += index_check_key(index, ref, i);
+    }
+    if (ipoib_index_count(index) != ref->n_present) {
+        printf("count %"PRIuSIZE", expected %"PRIuSIZE"\n",
+               ipoib_index_count(index), ref->n_present);
+        errors++;
+    }
+    return errors;
+}
+
+/* Inserts key 'i' if absent, else removes it. */
+static size_t
+index_toggle(struct ipoib_index *index, struct index_ref *ref, size_t i)
+{
+    if (ref->present[i]) {
+        ref->present[i] = false;
+        ref->n_present--;
+        return !ipoib_index_remove(index, ref->keys[i]);
+    }
+    ref->present[i] = true;
+    ref->n_present++;
+    ipoib_index_insert(index, ref->keys[i], &ref->present[i]);
+    return 0;
+}
+
+static void
+test_index(struct ovs_cmdl_context *ctx)
+{
+    size_t n = num_arg(ctx->argv[1]);
+    struct index_ref *ref = xmalloc(sizeof *ref);
+    struct ipoib_index index;
+    size_t errors = 0, n_emptied = 0, max_present = 0;
+
+    rng_state = num_arg(ctx->argv[2]) | 1;
+    index_ref_init(ref);
+    ipoib_index_init(&index);
+    index.secret = 0;
+    errors += index_check_all(&index, ref);
+    for (size_t op = 1; op <= n; op++) {
+        /* Mostly the small sets of keys, so that the index often shrinks
+         * back to few entries and grows again. */
+        size_t range = rng() % 4 ? 1024 : ref->n_keys;
+        size_t i = rng() % range;
+
+        errors += index_toggle(&index, ref, i);
+        errors += index_check_key(&index, ref, rng() % ref->n_keys);
+        i = rng() % ref->n_keys;
+        if (!ref->present[i] && ipoib_index_remove(&index, ref->keys[i])) {
+            printf("removed absent key %#"PRIx64"\n", ref->keys[i]);
+            errors++;
+        }
+        max_present = MAX(max_present, ref->n_present);
+        if (op % 1024 == 0) {
+            errors += index_check_all(&index, ref);
+        }
+        if (op % (n / 4 + 1) == 0) {
+            /* Empty it: the slots must be freed and lookups still work. */
+            for (i = 0; i < ref->n_keys; i++) {
+                if (ref->present[i]) {
+                    errors += index_toggle(&index, ref, i);
+                }
+            }
+            errors += index_check_all(&index, ref);
+            if (index.mask) {
+                printf("empty index keeps %"PRIuSIZE" slots\n",
+                       index.mask + 1);
+                errors++;
+            }
+            n_emptied++;
+        }
+    }
+    errors += index_check_all(&index, ref);
+    printf("%"PRIuSIZE" operations, up to %"PRIuSIZE" keys, emptied %"
+           PRIuSIZE" times: %s\n", n, max_present, n_emptied,
+           errors ? "ERRORS" : "all lookups as expected");
+    ipoib_index_destroy(&index);
+    free(ref);
+}
+
 static const struct ovs_cmdl_command commands[] = {
     { "xlate", "step...", 0, INT_MAX, test_xlate, OVS_RO },
     { "fixture", NULL, 0, 0, test_fixture, OVS_RO },
@@ -1909,6 +2051,7 @@ static const struct ovs_cmdl_command commands[] = {
     { "drop-names", NULL, 0, 0, test_drop_names, OVS_RO },
     { "fuzz", "n seed", 2, 2, test_fuzz, OVS_RO },
     { "fuzz-paths", "n seed", 2, 2, test_fuzz_paths, OVS_RO },
+    { "index", "n seed", 2, 2, test_index, OVS_RO },
     { NULL, NULL, 0, 0, NULL, OVS_RO },
 };
 

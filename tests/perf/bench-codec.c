@@ -56,6 +56,7 @@
 #include "lib/ipoib-vif.h"
 #include "lib/ipoib-xlate.h"
 #include "packets.h"
+#include "random.h"
 #include "util.h"
 
 #define BENCH_NOINLINE __attribute__((noinline))
@@ -630,41 +631,6 @@ k_round_trip_flows(struct bench_ctx *ctx, size_t n)
     }
 }
 
-/* Packets per batch in k_round_trip_flows_pf(): OVS's NETDEV_MAX_BURST. */
-#define FLOW_BATCH 32
-
-/* k_round_trip_flows as the netdev takes a batch: first a pass over the
- * batch that prefetches each packet's lookups (ipoib_xlate_prefetch_tx(),
- * ipoib_xlate_prefetch_rx()), then the translations. */
-static void BENCH_NOINLINE
-k_round_trip_flows_pf(struct bench_ctx *ctx, size_t n)
-{
-    const struct flow_set *fs = ctx->flows;
-    struct ipoib_xlate *x = &ctx->flows->l.xlate;
-    size_t f = 0;
-
-    for (size_t i = 0; i < n; i += FLOW_BATCH) {
-        size_t batch = MIN(FLOW_BATCH, n - i);
-        size_t g = f;
-
-        for (size_t j = 0; j < batch; j++) {
-            struct ipoib_buf buf = flow_buf(fs, g);
-
-            ipoib_xlate_prefetch_tx(x, buf.data, buf.len);
-            ipoib_xlate_prefetch_rx(x, &fs->metas[g]);
-            if (++g == fs->n) {
-                g = 0;
-            }
-        }
-        for (size_t j = 0; j < batch; j++) {
-            round_trip_flow(ctx, x, f);
-            if (++f == fs->n) {
-                f = 0;
-            }
-        }
-    }
-}
-
 /* k_vlan over the flows' packets in turn. */
 static void BENCH_NOINLINE
 k_vlan_flows(struct bench_ctx *ctx, size_t n)
@@ -905,7 +871,6 @@ run_one(struct bench_port *l, const struct codec_case *c, const char *kernel,
         { "round-trip", k_round_trip },
         { "vlan", k_vlan },
         { "round-trip-flows", k_round_trip_flows },
-        { "round-trip-flows-pf", k_round_trip_flows_pf },
         { "vlan-flows", k_vlan_flows },
     };
     struct flow_set flows;
@@ -927,7 +892,6 @@ run_one(struct bench_port *l, const struct codec_case *c, const char *kernel,
             /* Once over every flow first, as the timed runs do, so that
              * callgrind counts the steady state. */
             if (kernels[i].fn == k_round_trip_flows
-                || kernels[i].fn == k_round_trip_flows_pf
                 || kernels[i].fn == k_vlan_flows) {
                 kernels[i].fn(&ctx, n_flows);
             }
@@ -943,7 +907,7 @@ run_one(struct bench_port *l, const struct codec_case *c, const char *kernel,
 
 struct flows_result {
     size_t n_flows;
-    struct measure round_trip, round_trip_pf, vlan;
+    struct measure round_trip, vlan;
 };
 
 /* Measures the round trip and VLAN push + pop over 'n_flows' flows. */
@@ -955,10 +919,10 @@ run_flows(const struct codec_case *c, size_t n_flows, size_t n, int runs,
     struct bench_ctx ctx = { .c = c, .flows = &flows };
 
     kernel_fn *kernels[] = {
-        k_round_trip_flows, k_round_trip_flows_pf, k_vlan_flows,
+        k_round_trip_flows, k_vlan_flows,
     };
     struct measure *results[] = {
-        &res->round_trip, &res->round_trip_pf, &res->vlan,
+        &res->round_trip, &res->vlan,
     };
 
     flows_init(&flows, n_flows);
@@ -1012,20 +976,15 @@ print_flows(const struct flows_result *res, size_t n_res)
     printf("\nipv4-tcp-64 round trip over F flows taken in turn (VIF A[i] "
            "to neighbor B[i]: no two\nconsecutive packets share a lookup, "
            "so F > 1 shows the cost without cache hits);\nVLAN push + pop "
-           "over F packets likewise;\nprefetch: the same round trips in "
-           "batches of %d, each prefetched first, as a netdev could\n"
-           "(ours does not: it did not pay)\n\n",
-           FLOW_BATCH);
-    printf("%6s %7s %8s %7s %7s %7s %7s %6s\n", "flows", "enc+dec",
-           "prefetch", "vlan", "/vlan", "pf/vlan", "allocs", "vlan-a");
+           "over F packets likewise\n\n");
+    printf("%6s %7s %7s %7s %7s %6s\n", "flows", "enc+dec", "vlan", "/vlan",
+           "allocs", "vlan-a");
     for (size_t i = 0; i < n_res; i++) {
         const struct flows_result *r = &res[i];
 
-        printf("%6"PRIuSIZE" %7.1f %8.1f %7.1f %7.2f %7.2f %7.3f %6.3f\n",
-               r->n_flows, r->round_trip.ns, r->round_trip_pf.ns,
-               r->vlan.ns, ratio(r->round_trip.ns, r->vlan.ns),
-               ratio(r->round_trip_pf.ns, r->vlan.ns),
-               r->round_trip.allocs + r->round_trip_pf.allocs,
+        printf("%6"PRIuSIZE" %7.1f %7.1f %7.2f %7.3f %6.3f\n",
+               r->n_flows, r->round_trip.ns, r->vlan.ns,
+               ratio(r->round_trip.ns, r->vlan.ns), r->round_trip.allocs,
                r->vlan.allocs);
     }
 }
@@ -1037,7 +996,7 @@ usage(void)
            "       bench-codec --case=NAME --kernel=KERNEL [--packets=N] "
            "[--flows=F]\n"
            "KERNEL: copy-eth copy-ib encap decap round-trip vlan "
-           "round-trip-flows round-trip-flows-pf vlan-flows\n"
+           "round-trip-flows vlan-flows\n"
            "NAME: ipv4-tcp-64 ipv4-tcp-1500 ipv4-tcp-4092 arp-request "
            "arp-reply ipv6-nd-ns\n"
            "F: flows of the *-flows kernels (default 64; the table: 1, 64 "
@@ -1062,6 +1021,9 @@ main(int argc, char *argv[])
     int runs = 7;
 
     set_program_name(argv[0]);
+    /* The same hash secrets in the lookup indexes (ipoib-index.h) every
+     * run, so that instruction and miss counts repeat exactly. */
+    random_set_seed(1);
     for (;;) {
         int opt = getopt_long(argc, argv, "", long_options, NULL);
         if (opt == -1) {
