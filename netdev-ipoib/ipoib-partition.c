@@ -60,7 +60,7 @@ void
 ipoib_partitions_init(struct netdev_ipoib *dev)
 {
     hmap_init(&dev->partitions);
-    dev->partition_by_vlan = NULL;
+    ipoib_index_init(&dev->partition_by_vlan);
 }
 
 static void
@@ -81,34 +81,27 @@ ipoib_partitions_destroy(struct netdev_ipoib *dev)
         partition_free(part);
     }
     hmap_destroy(&dev->partitions);
-    free(dev->partition_by_vlan);
-    dev->partition_by_vlan = NULL;
+    ipoib_index_destroy(&dev->partition_by_vlan);
 }
 
 struct ipoib_partition *
 ipoib_partition_find(const struct netdev_ipoib *dev, uint16_t vlan)
 {
-    return (dev->partition_by_vlan && vlan < IPOIB_N_VLANS
-            ? dev->partition_by_vlan[vlan]
-            : NULL);
+    return ipoib_index_find(&dev->partition_by_vlan, vlan);
 }
 
 static void
 partition_index(struct netdev_ipoib *dev, struct ipoib_partition *part)
 {
-    if (!dev->partition_by_vlan) {
-        dev->partition_by_vlan = xcalloc(IPOIB_N_VLANS,
-                                         sizeof *dev->partition_by_vlan);
-    }
     hmap_insert(&dev->partitions, &part->node, hash_int(part->vlan, 0));
-    dev->partition_by_vlan[part->vlan] = part;
+    ipoib_index_insert(&dev->partition_by_vlan, part->vlan, part);
 }
 
 static void
 partition_unindex(struct netdev_ipoib *dev, struct ipoib_partition *part)
 {
     hmap_remove(&dev->partitions, &part->node);
-    dev->partition_by_vlan[part->vlan] = NULL;
+    ipoib_index_remove(&dev->partition_by_vlan, part->vlan);
 }
 
 struct ipoib_partition *

@@ -54,9 +54,6 @@ struct smap;
 /* VLANs (partitions) one port may serve, beyond its own P_Key. */
 #define IPOIB_MAX_PARTITIONS 256
 
-/* VLAN IDs 0...4095: the size of netdev_ipoib's 'partition_by_vlan'. */
-#define IPOIB_N_VLANS 4096
-
 enum ipoib_partition_state {
     IPOIB_PART_REFUSED,         /* P_Key not usable on this port. */
     IPOIB_PART_DOWN,            /* Waiting for the port's link. */

@@ -22,6 +22,7 @@
  * (listings). */
 
 #include <stdint.h>
+#include "lib/ipoib-index.h"
 #include "lib/ipoib-neigh.h"
 #include "lib/ipoib-vif.h"
 #include "lib/ipoib-vif-addrs.h"
@@ -107,10 +108,9 @@ struct netdev_ipoib {
     /* The partitions of tagged VIFs, struct ipoib_partition by VLAN
      * (ipoib-partition.h); the fields above serve the port's own P_Key. */
     struct hmap partitions OVS_GUARDED;
-    /* The same partitions indexed by VLAN (4096 entries, allocated with the
-     * first one): the data path finds a frame's partition with one load
-     * instead of a hash lookup into 128 cold structs. */
-    struct ipoib_partition **partition_by_vlan OVS_GUARDED;
+    /* The same partitions by VLAN, for the data path: one line of index
+     * slots instead of an hmap chain through 128 cold structs. */
+    struct ipoib_index partition_by_vlan OVS_GUARDED;
 
     /* What the Ethernet side sees. */
     struct eth_addr hwaddr OVS_GUARDED;
