@@ -84,7 +84,7 @@ tests_perf_bench_scale_SOURCES = tests/perf/bench-scale.c
 tests_perf_bench_scale_LDADD = netdev-ipoib/libnetdev-ipoib.a \
 	transport/libtransport.a fabric/libfabric.a lib/libipoib.a $(OVS_LIBS) \
 	$(RDMA_LIBS)
-EXTRA_DIST += tests/perf/bench-scale.sh
+EXTRA_DIST += tests/perf/bench-scale.sh tests/perf/bench-all.sh
 
 # The SA client against OpenSM on ibsim (tests/ipoib-sa.at); the ibsim
 # topology and partition files there serve tests/ipoib-ibsim-macros.at.
