@@ -26,12 +26,15 @@
  * TSO packet; bit 2: addressed to the Ethernet source of the last frame
  * received, since a fuzzer cannot guess the MAC that stands for a remote
  * endpoint), 1 receives them from the fabric, the first RX_META_LEN bytes
- * choosing the receive metadata (see rx_meta_from()).  The other bits
- * advance the clock.  State carries over between the records of one input
- * (neighbors and VIFs learned, DHCP requests remembered), as on a port.
+ * choosing the receive metadata (see rx_meta_from()).  Bit 3 picks the
+ * translation context: the port's own partition (untagged) or VLAN 5's
+ * (P_Key 0x8005, as a VST port has one per VLAN, sharing the VIF table).
+ * The other bits advance the clock.  State carries over between the
+ * records of one input (neighbors and VIFs learned, DHCP requests
+ * remembered), as on a port.
  *
- * Each record goes through two translation contexts set up alike: one as
- * the netdev runs it, one with 'no_fast_path' (the general path only).
+ * Each record goes through two ports set up alike: one translating as the
+ * netdev does, one with 'no_fast_path' (the general path only).
  * They must agree on the result and on every output byte; a difference, a
  * buffer that ends up outside its allocation or an impossible result
  * aborts.  Each frame sits in an allocation of exactly headroom + length +
@@ -58,6 +61,8 @@
 
 #define PORT_LID 5
 #define PORT_PKEY 0xffff
+#define VLAN 5
+#define VLAN_PKEY (0x8000 | VLAN)
 #define PORT_GUID 0x0002c90300001001ULL
 #define REMOTE_GUID 0x0002c90300002002ULL
 #define GID_PREFIX 0xfe80000000000000ULL
@@ -65,14 +70,18 @@
 /* Receive metadata selector bytes at the start of a receive record. */
 #define RX_META_LEN 8
 
-/* The VIFs every context starts with: two with QPs, one without. */
+/* The VIFs every port starts with: untagged, two with QPs and one
+ * without; on VLAN 5, the first VM again (a trunk VM) and another. */
 static const struct {
     struct eth_addr mac;
+    uint16_t vlan;
     uint32_t qpn;
 } vif_seeds[] = {
-    { ETH_ADDR_C(52, 54, 00, 00, 00, 01), 0x100 },
-    { ETH_ADDR_C(52, 54, 00, 00, 00, 02), 0x101 },
-    { ETH_ADDR_C(52, 54, 00, 00, 00, 03), 0 },
+    { ETH_ADDR_C(52, 54, 00, 00, 00, 01), IPOIB_VLAN_NONE, 0x100 },
+    { ETH_ADDR_C(52, 54, 00, 00, 00, 02), IPOIB_VLAN_NONE, 0x101 },
+    { ETH_ADDR_C(52, 54, 00, 00, 00, 03), IPOIB_VLAN_NONE, 0 },
+    { ETH_ADDR_C(52, 54, 00, 00, 00, 01), VLAN, 0x102 },
+    { ETH_ADDR_C(52, 54, 00, 00, 00, 04), VLAN, 0x103 },
 };
 
 /* Remote endpoints every context knows: QPN and LID. */
@@ -84,10 +93,15 @@ static const struct {
     { 0x49, 7 },
 };
 
-struct context {
-    struct ipoib_vif_table vifs;
+/* A translation context: the port's own partition or a VLAN's. */
+struct partition {
     struct ipoib_neigh_table neighs;
     struct ipoib_xlate x;
+};
+
+struct port {
+    struct ipoib_vif_table vifs;
+    struct partition parts[2];  /* Untagged, VLAN 5. */
 };
 
 /* Ethernet source of the last frame received, all-zero before. */
@@ -108,28 +122,17 @@ trace(const char *direction, size_t len, enum ipoib_drop drop)
 }
 
 static void
-context_init(struct context *c, bool no_fast_path)
+partition_init(struct port *port, struct partition *part, uint16_t vlan,
+               bool no_fast_path)
 {
-    ipoib_vif_table_init(&c->vifs, 8);
-    ipoib_neigh_table_init(&c->neighs, 16, ipoib_vif_table_has_mac,
-                           &c->vifs);
-    ipoib_xlate_init(&c->x, &c->vifs, &c->neighs);
-    ib_gid_from_parts(&c->x.gid, GID_PREFIX, PORT_GUID);
-    c->x.lid = PORT_LID;
-    c->x.pkey = PORT_PKEY;
-    c->x.no_fast_path = no_fast_path;
-
-    for (size_t i = 0; i < ARRAY_SIZE(vif_seeds); i++) {
-        struct ipoib_vif *vif;
-
-        ovs_assert(!ipoib_vif_insert(&c->vifs, vif_seeds[i].mac,
-                                     IPOIB_VLAN_NONE, IPOIB_VIF_OVSDB, NULL,
-                                     0, &vif));
-        if (vif_seeds[i].qpn) {
-            ovs_assert(!ipoib_vif_set_qp(&c->vifs, vif, vif_seeds[i].qpn,
-                                         PORT_PKEY));
-        }
-    }
+    ipoib_neigh_table_init(&part->neighs, 16, ipoib_vif_table_has_mac,
+                           &port->vifs);
+    ipoib_xlate_init(&part->x, &port->vifs, &part->neighs);
+    ib_gid_from_parts(&part->x.gid, GID_PREFIX, PORT_GUID);
+    part->x.lid = PORT_LID;
+    part->x.pkey = vlan == IPOIB_VLAN_NONE ? PORT_PKEY : VLAN_PKEY;
+    part->x.vlan = vlan;
+    part->x.no_fast_path = no_fast_path;
 
     struct ib_gid remote;
     ib_gid_from_parts(&remote, GID_PREFIX, REMOTE_GUID);
@@ -137,23 +140,46 @@ context_init(struct context *c, bool no_fast_path)
         struct ipoib_hwaddr hw;
 
         ipoib_hwaddr_make(&hw, 0, neigh_seeds[i].qpn, &remote);
-        ovs_assert(ipoib_neigh_learn(&c->neighs, &hw, neigh_seeds[i].lid,
-                                     0));
+        ovs_assert(ipoib_neigh_learn(&part->neighs, &hw,
+                                     neigh_seeds[i].lid, 0));
     }
 }
 
 static void
-context_destroy(struct context *c)
+port_init(struct port *port, bool no_fast_path)
 {
-    ipoib_neigh_table_destroy(&c->neighs);
-    ipoib_vif_table_destroy(&c->vifs, NULL, NULL);
+    ipoib_vif_table_init(&port->vifs, 8);
+    for (size_t i = 0; i < ARRAY_SIZE(vif_seeds); i++) {
+        uint16_t vlan = vif_seeds[i].vlan;
+        struct ipoib_vif *vif;
+
+        ovs_assert(!ipoib_vif_insert(&port->vifs, vif_seeds[i].mac, vlan,
+                                     IPOIB_VIF_OVSDB, NULL, 0, &vif));
+        if (vif_seeds[i].qpn) {
+            ovs_assert(!ipoib_vif_set_qp(&port->vifs, vif, vif_seeds[i].qpn,
+                                         vlan == IPOIB_VLAN_NONE
+                                         ? PORT_PKEY : VLAN_PKEY));
+        }
+    }
+    partition_init(port, &port->parts[0], IPOIB_VLAN_NONE, no_fast_path);
+    partition_init(port, &port->parts[1], VLAN, no_fast_path);
+}
+
+static void
+port_destroy(struct port *port)
+{
+    for (int i = 0; i < ARRAY_SIZE(port->parts); i++) {
+        ipoib_neigh_table_destroy(&port->parts[i].neighs);
+    }
+    ipoib_vif_table_destroy(&port->vifs, NULL, NULL);
 }
 
 /* Receive metadata from the selector bytes 's': mostly values a real
  * fabric delivers (a VIF's QPN, a known sender, the broadcast group), with
  * raw values mixed in. */
 static void
-rx_meta_from(const uint8_t s[RX_META_LEN], struct ipoib_rx_meta *m)
+rx_meta_from(const uint8_t s[RX_META_LEN], uint16_t pkey,
+             struct ipoib_rx_meta *m)
 {
     memset(m, 0, sizeof *m);
     uint8_t flags = s[0];
@@ -171,9 +197,9 @@ rx_meta_from(const uint8_t s[RX_META_LEN], struct ipoib_rx_meta *m)
     uint64_t guid = flags & 32 ? ipoib_get_be16(s + 6) : REMOTE_GUID;
     ib_gid_from_parts(&m->sgid, GID_PREFIX, guid);
     if (m->multicast) {
-        ipoib_mgid_broadcast(&m->dgid, PORT_PKEY, IPOIB_SCOPE_LINK_LOCAL);
+        ipoib_mgid_broadcast(&m->dgid, pkey, IPOIB_SCOPE_LINK_LOCAL);
         if (flags & 64) {
-            ipoib_mgid_ipv4(&m->dgid, PORT_PKEY, IPOIB_SCOPE_LINK_LOCAL,
+            ipoib_mgid_ipv4(&m->dgid, pkey, IPOIB_SCOPE_LINK_LOCAL,
                             htonl(0xe0000000 | ipoib_get_be16(s + 6)));
         }
     } else {
@@ -238,8 +264,10 @@ check_rx_result(const struct frame *f, const struct ipoib_rx_result *r,
     ovs_assert(m->multicast ? !r->vif : r->vif && r->vif->qpn == m->dqpn);
 }
 
+/* Translates the same frame in 'x[0]' (fast paths) and 'x[1]' (general
+ * path only). */
 static void
-run_tx(struct context *c, const uint8_t *data, size_t len, bool tso,
+run_tx(struct ipoib_xlate *x[2], const uint8_t *data, size_t len, bool tso,
        bool to_last_sender, long long now)
 {
     struct frame f[2];
@@ -252,7 +280,7 @@ run_tx(struct context *c, const uint8_t *data, size_t len, bool tso,
             memcpy(f[i].buf.data, &last_sender, ETH_ADDR_LEN);
         }
         memset(&r[i], 0, sizeof r[i]);
-        drop[i] = ipoib_xlate_tx(&c[i].x, &f[i].buf, now, &r[i]);
+        drop[i] = ipoib_xlate_tx(x[i], &f[i].buf, now, &r[i]);
         ovs_assert(drop[i] < IPOIB_N_DROPS);
         frame_check_bounds(&f[i]);
     }
@@ -269,7 +297,8 @@ run_tx(struct context *c, const uint8_t *data, size_t len, bool tso,
 }
 
 static void
-run_rx(struct context *c, const uint8_t *data, size_t len, long long now)
+run_rx(struct ipoib_xlate *x[2], const uint8_t *data, size_t len,
+       long long now)
 {
     struct ipoib_rx_meta m;
     struct frame f[2];
@@ -279,11 +308,11 @@ run_rx(struct context *c, const uint8_t *data, size_t len, long long now)
     if (len < RX_META_LEN) {
         return;
     }
-    rx_meta_from(data, &m);
+    rx_meta_from(data, x[0]->pkey, &m);
     for (int i = 0; i < 2; i++) {
         frame_init(&f[i], data + RX_META_LEN, len - RX_META_LEN, false);
         memset(&r[i], 0, sizeof r[i]);
-        drop[i] = ipoib_xlate_rx(&c[i].x, &f[i].buf, &m, now, &r[i]);
+        drop[i] = ipoib_xlate_rx(x[i], &f[i].buf, &m, now, &r[i]);
         ovs_assert(drop[i] < IPOIB_N_DROPS);
         frame_check_bounds(&f[i]);
     }
@@ -303,28 +332,32 @@ run_rx(struct context *c, const uint8_t *data, size_t len, long long now)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct context c[2];
+    struct port ports[2];
     long long now = 1000;
 
-    context_init(&c[0], false);
-    context_init(&c[1], true);
+    port_init(&ports[0], false);
+    port_init(&ports[1], true);
     last_sender = eth_addr_zero;
     while (size >= 3) {
         uint8_t op = data[0];
         size_t len = MIN(ipoib_get_be16(data + 1), size - 3);
 
+        int part = (op & 8) != 0;
+        struct ipoib_xlate *x[2] = { &ports[0].parts[part].x,
+                                     &ports[1].parts[part].x };
+
         data += 3;
         size -= 3;
         if (op & 1) {
-            run_rx(c, data, len, now);
+            run_rx(x, data, len, now);
         } else {
-            run_tx(c, data, len, (op & 2) != 0, (op & 4) != 0, now);
+            run_tx(x, data, len, (op & 2) != 0, (op & 4) != 0, now);
         }
         data += len;
         size -= len;
-        now += op >> 3;
+        now += op >> 4;
     }
-    context_destroy(&c[0]);
-    context_destroy(&c[1]);
+    port_destroy(&ports[0]);
+    port_destroy(&ports[1]);
     return 0;
 }

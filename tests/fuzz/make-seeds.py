@@ -101,16 +101,20 @@ def ipv6_ns(src_mac):
     return hdr + icmp
 
 
-# One record of fuzz-xlate's input.
-def tx(frame, tso=False, to_last_sender=False):
-    op = (2 if tso else 0) | (4 if to_last_sender else 0)
+# One record of fuzz-xlate's input; 'vlan' picks VLAN 5's context.
+def tx(frame, tso=False, to_last_sender=False, vlan=False):
+    op = (2 if tso else 0) | (4 if to_last_sender else 0) | (8 if vlan else 0)
     return struct.pack("!BH", op, len(frame)) + frame
 
 
-def rx(payload, multicast=False, vif=0, sender=0):
+def rx(payload, multicast=False, vif=0, sender=0, vlan=False):
     meta = bytes([1 if multicast else 0, vif, sender, 0, 0, 0, 0, 0])
     data = meta + payload
-    return struct.pack("!BH", 1, len(data)) + data
+    return struct.pack("!BH", 1 | (8 if vlan else 0), len(data)) + data
+
+
+def tagged(vid, ethertype, payload):
+    return struct.pack("!HH", vid, ethertype) + payload
 
 
 def xlate_seeds():
@@ -161,10 +165,27 @@ def xlate_seeds():
                                              hlen=0,
                                              options=bytes([53, 1, 2]))))),
                  multicast=True)),
-        "vlan-tagged": (
+        "vlan-tagged-untagged-context": (
             tx(eth(BCAST, VM1, 0x8100,
-                   struct.pack("!HH", 5, 0x0806)
-                   + arp_eth(1, VM1, IP_VM1, b"\0" * 6, IP_REMOTE)))),
+                   tagged(5, 0x0806,
+                          arp_eth(1, VM1, IP_VM1, b"\0" * 6, IP_REMOTE))))),
+        # VLAN 5's context: VM1's VLAN 5 VIF is the fourth seed (QPN 0x102).
+        "vlan5-both-ways": (
+            tx(eth(BCAST, VM1, 0x8100,
+                   tagged(5, 0x0806,
+                          arp_eth(1, VM1, IP_VM1, b"\0" * 6, IP_REMOTE))),
+               vlan=True)
+            + rx(ipoib(0x0806, arp_ib(1, remote, IP_REMOTE, b"\0" * 20,
+                                      IP_VM1)),
+                 multicast=True, vlan=True)
+            + tx(eth(BCAST, VM1, 0x8100,
+                     tagged(5, 0x0800,
+                            ipv4(6, IP_VM1, IP_REMOTE,
+                                 tcp(1000, 80, 1, b"tagged")))),
+                 to_last_sender=True, vlan=True)
+            + rx(ipoib(0x0800, ipv4(17, IP_REMOTE, IP_VM1,
+                                    udp(53, 1000, b"answer"))),
+                 vif=3, vlan=True)),
     }
     return seeds
 
