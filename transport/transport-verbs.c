@@ -370,10 +370,17 @@ handle_async_event(struct ipoib_port *port, const struct ibv_async_event *ev)
             VLOG_WARN("%s: QP 0x%06"PRIx32": %s", port->name, qp->qpn,
                       ibv_event_type_str(ev->event_type));
             ovs_mutex_lock(&port->tx_mutex);
-            qp->broken = true;
+            verbs_qp_mark_broken(qp);
             ovs_mutex_unlock(&port->tx_mutex);
             port->have_broken_qps = true;
             port->next_recover = 0;
+        }
+        break;
+
+    case IBV_EVENT_QP_LAST_WQE_REACHED:
+        qp = verbs_qp_find_ibv(port, ev->element.qp);
+        if (qp) {
+            verbs_qp_note_last_wqe(port, qp);
         }
         break;
 
@@ -391,7 +398,6 @@ handle_async_event(struct ipoib_port *port, const struct ibv_async_event *ev)
     case IBV_EVENT_SQ_DRAINED:
     case IBV_EVENT_PATH_MIG:
     case IBV_EVENT_PATH_MIG_ERR:
-    case IBV_EVENT_QP_LAST_WQE_REACHED:
     default:
         break;                  /* Connected-mode events: not for UD. */
     }

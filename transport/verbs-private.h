@@ -73,6 +73,9 @@ struct verbs_qp {
     uint32_t qkey;
     uint32_t n_outstanding;         /* Sends not completed (tx_mutex). */
     bool broken;                    /* In an error state, to reset. */
+    long long int broken_since;     /* When 'broken' was set (msec). */
+    bool last_wqe_seen;             /* IBV_EVENT_QP_LAST_WQE_REACHED since
+                                     * then. */
 };
 
 /* A send buffer. */
@@ -223,6 +226,8 @@ struct verbs_qp *verbs_qp_find(const struct ipoib_port *, uint32_t qpn);
 struct verbs_qp *verbs_qp_find_ibv(const struct ipoib_port *,
                                    const struct ibv_qp *);
 void verbs_qp_note_error(struct ipoib_port *, uint32_t qpn);
+void verbs_qp_mark_broken(struct verbs_qp *);
+void verbs_qp_note_last_wqe(struct ipoib_port *, struct verbs_qp *);
 bool verbs_qp_recover_broken(struct ipoib_port *);
 int verbs_qp_attach_mcast(struct ipoib_port *, uint32_t qpn,
                           const struct ib_gid *mgid, uint16_t mlid);

@@ -24,12 +24,16 @@
 #include <string.h>
 #include "hash.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "transport/verbs-private.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(verbs_qp);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* Longest wait for IBV_EVENT_QP_LAST_WQE_REACHED before resetting a QP. */
+#define LAST_WQE_WAIT_MSEC 1000
 
 struct verbs_qp *
 verbs_qp_find(const struct ipoib_port *port, uint32_t qpn)
@@ -220,9 +224,60 @@ verbs_qp_note_error(struct ipoib_port *port, uint32_t qpn)
     struct verbs_qp *qp = verbs_qp_find(port, qpn);
 
     if (qp && !qp->broken) {
-        qp->broken = true;
+        verbs_qp_mark_broken(qp);
         seq_change(port->qp_error_seq);
     }
+}
+
+/* Marks 'qp' broken (needs the port's tx_mutex). */
+void
+verbs_qp_mark_broken(struct verbs_qp *qp)
+{
+    if (!qp->broken) {
+        qp->broken = true;
+        qp->broken_since = time_msec();
+        qp->last_wqe_seen = false;
+    }
+}
+
+/* IBV_EVENT_QP_LAST_WQE_REACHED for 'qp': a QP on an SRQ that went to ERR
+ * will take no more receive WQEs from the SRQ, so every completion it will
+ * make is in the CQ now, and it may be reset. */
+void
+verbs_qp_note_last_wqe(struct ipoib_port *port, struct verbs_qp *qp)
+{
+    bool broken;
+
+    ovs_mutex_lock(&port->tx_mutex);
+    qp->last_wqe_seen = true;
+    broken = qp->broken;
+    ovs_mutex_unlock(&port->tx_mutex);
+    if (broken) {
+        VLOG_INFO_RL(&rl, "%s: QP 0x%06"PRIx32" reached its last WQE",
+                     port->name, qp->qpn);
+        seq_change(port->qp_error_seq);
+    }
+}
+
+/* True if 'qp' must wait for IBV_EVENT_QP_LAST_WQE_REACHED before its
+ * reset.  A QP on an SRQ in ERR may still be finishing receive WQEs it
+ * took from the SRQ; their completions would come after the reset, for a
+ * QP that no longer has them (ibv_create_srq(3)'s advice: wait for the
+ * event before destroying or resetting such a QP).  A QP in SQE after a
+ * send error keeps receiving: no wait.  The wait is bounded, should the
+ * event never come. */
+static bool
+qp_awaits_last_wqe(const struct verbs_qp *qp, long long int now)
+{
+    struct ibv_qp_init_attr init;
+    struct ibv_qp_attr attr;
+
+    if (qp->last_wqe_seen || !qp->qp->srq
+        || now - qp->broken_since >= LAST_WQE_WAIT_MSEC) {
+        return false;
+    }
+    return (!ibv_query_qp(qp->qp, &attr, IBV_QP_STATE, &init)
+            && attr.qp_state == IBV_QPS_ERR);
 }
 
 /* Brings QPs that got an error event or a completion error back to RTS:
@@ -232,6 +287,7 @@ verbs_qp_note_error(struct ipoib_port *port, uint32_t qpn)
 bool
 verbs_qp_recover_broken(struct ipoib_port *port)
 {
+    long long int now = time_msec();
     bool left_broken = false;
     struct verbs_qp *qp;
 
@@ -242,6 +298,10 @@ verbs_qp_recover_broken(struct ipoib_port *port)
         int error;
 
         if (!qp->broken) {
+            continue;
+        }
+        if (qp_awaits_last_wqe(qp, now)) {
+            left_broken = true;
             continue;
         }
         verbs_tx_poll(port->dev, port);
