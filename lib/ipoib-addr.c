@@ -339,11 +339,11 @@ ib_pkey_table_find(const uint16_t *pkeys, int n, uint16_t pkey)
 {
     int found = -1;
 
-    if (!(pkey & 0x7fff)) {
+    if (!ib_pkey_partition(pkey)) {
         return -1;
     }
     for (int i = 0; i < n; i++) {
-        if ((pkeys[i] & 0x7fff) == (pkey & 0x7fff)) {
+        if (ib_pkey_same_partition(pkeys[i], pkey)) {
             if (pkeys[i] & IB_PKEY_FULL_MEMBER) {
                 return i;
             }

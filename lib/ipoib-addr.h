@@ -56,6 +56,22 @@ struct ipoib_hwaddr {
 #define IB_DEFAULT_PKEY 0xffff
 #define IB_PKEY_FULL_MEMBER 0x8000
 
+/* The partition of P_Key 'pkey': its low 15 bits, without the membership
+ * bit.  0 is the invalid partition. */
+static inline uint16_t
+ib_pkey_partition(uint16_t pkey)
+{
+    return pkey & ~IB_PKEY_FULL_MEMBER;
+}
+
+/* True if P_Keys 'a' and 'b' name the same partition, whatever their
+ * membership. */
+static inline bool
+ib_pkey_same_partition(uint16_t a, uint16_t b)
+{
+    return ib_pkey_partition(a) == ib_pkey_partition(b);
+}
+
 /* Returns the index in the P_Key table 'pkeys' (of 'n' entries) of the entry
  * for the same partition as 'pkey' (the low 15 bits), preferring the full
  * member entry if there are two, or -1 if there is none or the partition

@@ -633,7 +633,7 @@ rx_translate(struct netdev_ipoib *dev, struct dp_packet *p,
      * VLAN's (VST). */
     struct ipoib_xlate *x = &dev->xlate;
     struct ipoib_partition *part = NULL;
-    if ((d->pkey ^ dev->port_pkey) & ~IB_PKEY_FULL_MEMBER) {
+    if (!ib_pkey_same_partition(d->pkey, dev->port_pkey)) {
         part = ipoib_partition_find_by_pkey(dev, d->pkey);
         if (!part || part->state != IPOIB_PART_UP) {
             dev->netdev_drops[IPOIB_NDROP_PKEY]++;

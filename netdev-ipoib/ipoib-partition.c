@@ -108,10 +108,10 @@ struct ipoib_partition *
 ipoib_partition_find_by_pkey(const struct netdev_ipoib *dev, uint16_t pkey)
 {
     /* VLAN N is P_Key 0x8000 | N, so the low 15 bits are the VLAN. */
-    uint16_t vlan = pkey & ~IB_PKEY_FULL_MEMBER;
+    uint16_t vlan = ib_pkey_partition(pkey);
 
     if (!vlan || vlan >= 4095
-        || vlan == (dev->port_pkey & ~IB_PKEY_FULL_MEMBER)) {
+        || vlan == ib_pkey_partition(dev->port_pkey)) {
         return NULL;
     }
     return ipoib_partition_find(dev, vlan);
@@ -140,7 +140,7 @@ partition_check_pkey(struct netdev_ipoib *dev, struct ipoib_partition *part)
 {
     uint16_t want = ipoib_partition_vlan_pkey(part->vlan);
 
-    if ((want ^ dev->port_pkey) & ~IB_PKEY_FULL_MEMBER) {
+    if (!ib_pkey_same_partition(want, dev->port_pkey)) {
         int idx = ib_pkey_table_find(dev->attr.pkeys, dev->attr.n_pkeys,
                                      want);
         if (idx >= 0) {

@@ -23,13 +23,6 @@
 #include "hash.h"
 #include "util.h"
 
-/* The partition of a P_Key: without the membership bit. */
-static uint16_t
-pkey_partition(uint16_t pkey)
-{
-    return pkey & ~IB_PKEY_FULL_MEMBER;
-}
-
 static uint32_t
 hash_path(const struct ib_gid *gid, uint16_t pkey)
 {
@@ -39,7 +32,7 @@ hash_path(const struct ib_gid *gid, uint16_t pkey)
      * for every unicast frame sent. */
     memcpy(&prefix, gid->b, sizeof prefix);
     memcpy(&guid, gid->b + sizeof prefix, sizeof guid);
-    return hash_uint64_basis(guid ^ pkey_partition(pkey),
+    return hash_uint64_basis(guid ^ ib_pkey_partition(pkey),
                              hash_uint64(prefix));
 }
 
@@ -98,7 +91,7 @@ ipoib_path_cache_find(const struct ipoib_path_cache *cache,
     HMAP_FOR_EACH_WITH_HASH (e, gid_node, hash_path(dgid, pkey),
                              &cache->by_gid) {
         if (ib_gid_equals(&e->dgid, dgid)
-            && pkey_partition(e->pkey) == pkey_partition(pkey)) {
+            && ib_pkey_same_partition(e->pkey, pkey)) {
             return e;
         }
     }

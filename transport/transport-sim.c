@@ -1006,7 +1006,7 @@ build_meta(const struct ipoib_port *port, const struct sim_view *view,
      * (128 entries with VST) decides. */
     pkey_idx = qp.pkey_index;
     if (pkey_idx >= view->n_pkeys || view->pkeys[pkey_idx] != qp.pkey
-        || (desc->pkey ^ qp.pkey) & ~IB_PKEY_FULL_MEMBER) {
+        || !ib_pkey_same_partition(desc->pkey, qp.pkey)) {
         pkey_idx = view_find_pkey(view, desc->pkey);
         if (pkey_idx < 0) {
             return false;
@@ -1195,8 +1195,8 @@ check_rx(struct ipoib_port *port, const struct sim_view *view,
         return &c->rx_dropped_mtu;
     }
     /* Same partition, and not two limited members. */
-    if (!(meta->pkey & 0x7fff)
-        || (meta->pkey & 0x7fff) != (qp->pkey & 0x7fff)
+    if (!ib_pkey_partition(meta->pkey)
+        || !ib_pkey_same_partition(meta->pkey, qp->pkey)
         || !((meta->pkey | qp->pkey) & IB_PKEY_FULL_MEMBER)) {
         return &c->rx_dropped_pkey;
     }

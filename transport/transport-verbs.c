@@ -477,7 +477,7 @@ find_template(struct ipoib_port *port, uint16_t pkey, bool create)
     for (size_t i = 0; i < VERBS_MAX_TEMPLATES; i++) {
         struct verbs_group_template *t = &port->templates[i];
 
-        if (t->pkey == (pkey & 0x7fff)) {
+        if (t->pkey == ib_pkey_partition(pkey)) {
             return t;
         }
         if (!t->pkey && !free_slot) {
@@ -485,7 +485,7 @@ find_template(struct ipoib_port *port, uint16_t pkey, bool create)
         }
     }
     if (create && free_slot) {
-        free_slot->pkey = pkey & 0x7fff;
+        free_slot->pkey = ib_pkey_partition(pkey);
         return free_slot;
     }
     return NULL;

@@ -150,7 +150,7 @@ build_wr(struct ipoib_port *port, struct verbs_dev *dev,
     struct ibv_ah *ah;
 
     if (!desc->dlid || (desc->len && !desc->data) || !desc->len
-        || ((desc->pkey ^ qp->pkey) & 0x7fff)) {
+        || !ib_pkey_same_partition(desc->pkey, qp->pkey)) {
         return false;
     }
     lso = (desc->flags & IPOIB_TX_F_LSO) && dev->offloads.max_lso
