@@ -1116,7 +1116,6 @@ add_custom_counter(struct netdev_custom_stats *cs, size_t *allocated,
     cs->size++;
 }
 
-/* The drop counters by reason, like eIPoIB's "ethtool -S" list. */
 /* A uint64_t counter of a statistics struct, by name. */
 struct named_counter {
     const char *name;
@@ -1187,6 +1186,7 @@ netdev_ipoib_get_custom_stats(const struct netdev *netdev,
     cs->counters = NULL;
 
     ovs_mutex_lock(&dev->mutex);
+    /* The drop counters by reason, like eIPoIB's "ethtool -S" list. */
     for (int i = 1; i < IPOIB_N_DROPS; i++) {
         add_custom_counter(cs, &allocated, "drop_", ipoib_drop_name(i),
                            dev->xlate_drops[i]);
